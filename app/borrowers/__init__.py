@@ -1,0 +1,1 @@
+"""Borrowers: identity and sign-in."""

@@ -1,0 +1,217 @@
+"""The `creditscore` command: run the service, the demo, the sandbox, migrations, lenders, keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="creditscore: credit scores from verified commerce-platform data.", no_args_is_help=True
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+sandbox_cli = typer.Typer(help="The platform emulators.", no_args_is_help=True)
+lenders_cli = typer.Typer(help="Lender organizations.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Lender API keys.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(sandbox_cli, name="sandbox")
+cli.add_typer(lenders_cli, name="lenders")
+cli.add_typer(keys_cli, name="keys")
+console = Console()
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or one clear line and exit 2 (never echoing values)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        console.print(f"[red]error:[/red] invalid configuration: {problems}")
+        raise typer.Exit(2) from None
+
+
+@cli.command()
+def run(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the service (migrations are applied first)."""
+    import uvicorn
+
+    from app import db
+    from app.bootstrap import demo_access
+    from app.main import create_app
+
+    settings = load_settings()
+    db.upgrade(settings.resolved_database_url)
+    if settings.is_development:
+        access = asyncio.run(demo_access(settings))
+        base = settings.public_base_url.rstrip("/")
+        console.print(f"[bold]creditscore[/bold] ({settings.env.value}) on {base}")
+        console.print(f"  database: {settings.resolved_database_url}")
+        if settings.sandbox.enabled:
+            console.print(f"  sandbox:  {base}/sandbox (TikTok Shop emulator)")
+        console.print(f"  borrower sign-in link (demo): {access.sign_in_url}")
+        console.print(f"  lender API key (demo, shown once): {access.api_key}")
+        console.print(
+            f"  try: curl -H 'Authorization: Bearer {access.api_key}' "
+            f"{base}/v1/borrowers/{access.borrower_id}/score"
+        )
+        console.print(f"  API docs: {base}/docs")
+    uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+def demo(
+    database_url: Annotated[
+        str | None, typer.Option(help="database to use (default: a temporary SQLite file)")
+    ] = None,
+    persona: Annotated[
+        list[str] | None, typer.Option(help="only these personas (repeatable)")
+    ] = None,
+) -> None:
+    """Connect every TikTok Shop sandbox persona, pull, score, and read each score as a lender."""
+    from app.demo import run_demo
+
+    rows = asyncio.run(run_demo(database_url, persona))
+    table = Table(title="TikTok Shop sandbox personas, as a lender reads them")
+    columns = ("persona", "status", "score", "revenue", "consist.", "reliab.", "growth")
+    for column in (*columns, "USD/month", "orders"):
+        table.add_column(column, justify="left" if column in ("persona", "status") else "right")
+
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    for row in rows:
+        subs = row.sub_scores
+        table.add_row(
+            row.persona,
+            row.status,
+            fmt(row.composite),
+            *(fmt(subs.get(k)) for k in ("revenue", "consistency", "reliability", "growth")),
+            "-" if row.monthly_revenue_usd is None else f"{row.monthly_revenue_usd:,.0f}",
+            "-" if row.order_count is None else str(row.order_count),
+        )
+    wide = Console(width=max(console.width, 110))
+    wide.print(table)
+    for row in rows:
+        if row.reason:
+            wide.print(f"  {row.persona}: {row.reason}")
+    if any(row.status != "scored" for row in rows):
+        raise typer.Exit(1)
+
+
+@sandbox_cli.command("serve")
+def sandbox_serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8100,
+) -> None:
+    """Serve every platform emulator on one server (TikTok Shop under /tiktok-shop)."""
+    import uvicorn
+
+    from app.main import sandbox_app
+
+    settings = load_settings()
+    console.print(
+        f"sandbox on http://{host}:{port}: TikTok Shop under /tiktok-shop, "
+        "control API under /_sandbox"
+    )
+    uvicorn.run(sandbox_app(settings), host=host, port=port, log_level="warning")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply migrations up to REVISION."""
+    from app import db
+
+    settings = load_settings()
+    db.upgrade(settings.resolved_database_url, revision)
+    console.print(f"database at {revision}")
+
+
+def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on the configured database."""
+    from app import db
+
+    async def go() -> T:
+        settings = load_settings()
+        engine = db.create_engine(settings.resolved_database_url)
+        try:
+            async with db.transaction(db.session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@lenders_cli.command("create")
+def lenders_create(name: Annotated[str, typer.Argument(help="the lender's name")]) -> None:
+    """Create a lender organization and print its id."""
+    from app.lenders.keys import create_lender
+
+    async def work(session: AsyncSession) -> str:
+        return (await create_lender(session, name)).id
+
+    console.print(in_transaction(work))
+
+
+@keys_cli.command("create")
+def keys_create(
+    lender_id: Annotated[str, typer.Argument(help="the lender's id")],
+    name: Annotated[str, typer.Option(help="a label for the key")] = "",
+    scope: Annotated[
+        list[str] | None, typer.Option(help="scopes (repeatable); default scores:read")
+    ] = None,
+) -> None:
+    """Issue an API key for a lender; the key is printed once and never stored in plaintext."""
+    from app.lenders.keys import DEFAULT_SCOPES, IssuedKey, issue_key
+    from app.models import Lender
+
+    async def work(session: AsyncSession) -> IssuedKey:
+        lender = await session.get(Lender, lender_id)
+        if lender is None:
+            fail(f"no lender {lender_id}")
+        try:
+            return await issue_key(session, lender, name, tuple(scope or DEFAULT_SCOPES))
+        except ValueError as exc:
+            fail(str(exc), 2)
+
+    issued = in_transaction(work)
+    console.print(f"key id: {issued.key_id}")
+    console.print(f"key (shown once): {issued.plaintext}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id")]) -> None:
+    """Revoke an API key; it stops working on the next request."""
+    from app.lenders.keys import revoke_key
+
+    async def work(session: AsyncSession) -> bool:
+        return await revoke_key(session, key_id)
+
+    if not in_transaction(work):
+        fail(f"no active key {key_id}")
+    console.print("revoked")
+
+
+def main() -> None:
+    cli()

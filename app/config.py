@@ -1,0 +1,154 @@
+"""Settings, read from the environment with the prefix ``CS_`` and ``__`` between sections.
+
+``CS_TIKTOK_SHOP__APP_KEY`` sets ``settings.tiktok_shop.app_key``. In development and test the
+defaults run everything against the sandbox mounted in the service; any other environment
+refuses to start while a sandbox endpoint or a default secret is still configured.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Development defaults. They are public (they are in this file), so `Settings` refuses them
+# outside development and test.
+DEV_SECRET_KEY = "dev-only-session-signing-key-change-me-0123456789"  # noqa: S105
+DEV_ENCRYPTION_KEYS = {"dev1": base64.b64encode(b"dev-only-aes-256-gcm-key-32bytes").decode()}
+# The credentials the TikTok Shop sandbox accepts out of the box (GET /_sandbox/apps).
+SANDBOX_TIKTOK_APP_KEY = "sbx_tts_app_29a39d"
+SANDBOX_TIKTOK_APP_SECRET = "sbx_tts_secret_e59af819cc4b"  # noqa: S105
+SANDBOX_TIKTOK_SERVICE_ID = "7312000000000000001"
+SANDBOX_MOUNT = "/sandbox"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class TikTokShopSettings(BaseModel):
+    """TikTok Shop Partner app. Empty URLs mean "the sandbox mounted in this service"."""
+
+    app_key: str = SANDBOX_TIKTOK_APP_KEY
+    app_secret: SecretStr = SecretStr(SANDBOX_TIKTOK_APP_SECRET)
+    service_id: str = SANDBOX_TIKTOK_SERVICE_ID
+    # Real platform: https://services.tiktokshop.com/open/authorize (US sellers may need
+    # services.us.tiktokshop.com or services.tiktokshops.us: the reference is unsure).
+    authorize_url: str = ""
+    # Real platform: https://shop.tiktok.com/alliance/creator/auth (creator accounts).
+    creator_authorize_url: str = ""
+    # Real platform: https://auth.tiktok-shops.com
+    auth_base_url: str = ""
+    # Real platform: https://open-api.tiktokglobalshop.com
+    api_base_url: str = ""
+    requests_per_second: float = Field(default=50.0, gt=0)
+    page_size: int = Field(default=100, ge=1, le=100)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class SandboxSettings(BaseModel):
+    enabled: bool = True
+    seed: int = 20_261_123
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CS_", env_nested_delimiter="__", extra="ignore", env_file=None
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("data")
+    # Empty means a SQLite file in data_dir.
+    database_url: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # key id -> base64 of a 32-byte key, as JSON: {"k2": "...", "k1": "..."}; the first encrypts.
+    encryption_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {k: SecretStr(v) for k, v in DEV_ENCRYPTION_KEYS.items()}
+    )
+    sync_window_days: int = Field(default=90, ge=1, le=365)
+    log_level: str = "INFO"
+    tiktok_shop: TikTokShopSettings = TikTokShopSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    # The origins a browser may be sent back to after sign-in (open-redirect guard).
+    dashboard_path: str = "/dashboard"
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        return value.split(",") if isinstance(value, str) else value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_are_aes256(cls, keys: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        if not keys:
+            raise ValueError("CS_ENCRYPTION_KEYS needs at least one key")
+        for key_id, value in keys.items():
+            if not key_id or ":" in key_id:
+                raise ValueError(f"encryption key id {key_id!r} must be non-empty without ':'")
+            try:
+                raw = base64.b64decode(value.get_secret_value(), validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError(f"encryption key {key_id!r} is not valid base64") from None
+            if len(raw) != 32:
+                raise ValueError(f"encryption key {key_id!r} must decode to 32 bytes for AES-256")
+        return keys
+
+    @model_validator(mode="after")
+    def _refuse_defaults_outside_development(self) -> Self:
+        if self.env in (Environment.DEVELOPMENT, Environment.TEST):
+            return self
+        problems = []
+        if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            problems.append("CS_SECRET_KEY is the development default")
+        if any(k in DEV_ENCRYPTION_KEYS for k in self.encryption_keys):
+            problems.append("CS_ENCRYPTION_KEYS still holds the development key")
+        if self.sandbox.enabled:
+            problems.append("CS_SANDBOX__ENABLED must be false")
+        tts = self.tiktok_shop
+        if tts.app_key == SANDBOX_TIKTOK_APP_KEY or (
+            tts.app_secret.get_secret_value() == SANDBOX_TIKTOK_APP_SECRET
+        ):
+            problems.append("CS_TIKTOK_SHOP__APP_KEY/APP_SECRET are the sandbox credentials")
+        for name in ("authorize_url", "auth_base_url", "api_base_url"):
+            url = getattr(tts, name)
+            if not url or SANDBOX_MOUNT + "/" in url:
+                problems.append(f"CS_TIKTOK_SHOP__{name.upper()} must point at TikTok Shop")
+        if problems:
+            raise ValueError(f"refusing to start in {self.env.value} mode: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'creditscore.db').as_posix()}"
+
+    def sandbox_url(self, path: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}{SANDBOX_MOUNT}{path}"
+
+    @property
+    def tiktok_urls(self) -> tuple[str, str, str]:
+        """(authorize, auth host, API host), defaulting to the mounted sandbox."""
+        tts = self.tiktok_shop
+        return (
+            tts.authorize_url or self.sandbox_url("/tiktok-shop/authorize"),
+            tts.auth_base_url or self.sandbox_url("/tiktok-shop/auth"),
+            tts.api_base_url or self.sandbox_url("/tiktok-shop/api"),
+        )
+
+    @property
+    def tiktok_redirect_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/api/tiktokshop/callback"

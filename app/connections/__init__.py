@@ -1,0 +1,1 @@
+"""Business connections: connecting platform accounts, their tokens and their status."""

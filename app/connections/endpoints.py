@@ -1,0 +1,108 @@
+"""TikTok Shop connect flow for a signed-in borrower, and the borrower's list of connections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+import structlog
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from app.connections.oauth_state import StateRejected, consume_state, issue_state
+from app.connections.platforms import TIKTOK_SHOP, tiktok_config
+from app.connections.service import connect_tiktok_shop
+from app.db import transaction
+from app.deps import ContextDep, CurrentBorrower, SessionDep
+from app.kit.errors import AppError
+from app.models import BusinessConnection
+from connectors.tiktok_shop import auth as tiktok_auth
+
+router = APIRouter(tags=["connections"])
+log = structlog.get_logger(__name__)
+
+
+class AuthUrlOut(BaseModel):
+    authUrl: str
+
+
+class ConnectionOut(BaseModel):
+    id: str
+    platform: str
+    role: str
+    shop_name: str | None
+    region: str | None
+    currency: str | None
+    status: str
+    status_reason: str | None
+    sync_state: str
+    last_synced_at: datetime | None
+    data_window_start: datetime | None
+    data_window_end: datetime | None
+    metrics: dict[str, object]
+
+
+@router.get("/api/tiktokshop/auth", response_model=AuthUrlOut)
+async def tiktok_shop_auth(
+    borrower: CurrentBorrower,
+    context: ContextDep,
+    session: SessionDep,
+    creator: Annotated[bool, Query(description="authorize a creator account")] = False,
+) -> AuthUrlOut:
+    """The TikTok Shop consent URL for this borrower (state valid 10 minutes, single use)."""
+    state = await issue_state(session, context.signer, borrower.id, TIKTOK_SHOP)
+    config = tiktok_config(context.settings)
+    return AuthUrlOut(authUrl=tiktok_auth.authorization_url(config, state, creator=creator))
+
+
+@router.get("/api/tiktokshop/callback", include_in_schema=False)
+async def tiktok_shop_callback(
+    borrower: CurrentBorrower,
+    context: ContextDep,
+    state: Annotated[str, Query(max_length=2048)] = "",
+    code: Annotated[str, Query(max_length=2048)] = "",
+    error: Annotated[str, Query(max_length=200)] = "",
+) -> RedirectResponse:
+    """Where TikTok sends the seller back: verify state, exchange the code, start the pull."""
+
+    def back(**params: str) -> RedirectResponse:
+        # Always our own dashboard: nothing in the callback chooses where the browser goes.
+        return RedirectResponse(
+            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
+        )
+
+    try:
+        async with transaction(context.sessions) as session:
+            await consume_state(
+                session, context.signer, state, borrower_id=borrower.id, platform=TIKTOK_SHOP
+            )
+        if error:
+            reason = "auth_denied" if error == "auth_denied" else "authorization_failed"
+            return back(tiktokshop_error=reason)
+        if not code or code == "null":
+            return back(tiktokshop_error="missing_code")
+        async with transaction(context.sessions) as session:
+            connections = await connect_tiktok_shop(context, session, borrower, code)
+            connection_ids = [connection.id for connection in connections]
+    except StateRejected:
+        return back(tiktokshop_error="invalid_state")
+    except AppError as exc:
+        log.warning("tiktok_shop_connect_failed", borrower_id=borrower.id, reason=exc.code)
+        return back(tiktokshop_error=exc.code)
+    for connection_id in connection_ids:
+        context.jobs.enqueue_sync(connection_id)
+    log.info("tiktok_shop_connected", borrower_id=borrower.id, connections=len(connection_ids))
+    return back(tiktokshop_connected="true")
+
+
+@router.get("/api/connections", response_model=list[ConnectionOut])
+async def list_connections(borrower: CurrentBorrower, session: SessionDep) -> list[ConnectionOut]:
+    rows = await session.scalars(
+        select(BusinessConnection)
+        .where(BusinessConnection.borrower_id == borrower.id)
+        .order_by(BusinessConnection.created_at)
+    )
+    return [ConnectionOut.model_validate(row, from_attributes=True) for row in rows]

@@ -1,0 +1,37 @@
+"""What a running service holds: settings, database, keyring, signer, HTTP client and jobs.
+
+Built once by the lifespan of `create_app` (never at import time) and reached by endpoints through
+the dependencies in `app.deps`, by jobs directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.kit.crypto import Keyring
+from app.kit.signed import Signer
+
+if TYPE_CHECKING:
+    from app.jobs import Jobs
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    keyring: Keyring
+    signer: Signer
+    http: httpx.AsyncClient
+    jobs: Jobs = field(init=False)
+
+    @classmethod
+    def keyring_from(cls, settings: Settings) -> Keyring:
+        return Keyring.from_base64(
+            {key_id: value.get_secret_value() for key_id, value in settings.encryption_keys.items()}
+        )

@@ -1,0 +1,104 @@
+"""Database engines, sessions and migrations.
+
+The service uses SQLAlchemy's asyncio engine (aiosqlite on the embedded default, psycopg 3 on
+PostgreSQL); migrations run synchronously through Alembic from `sql/migrations`, the one source
+of truth for the schema. Services never commit: the request or the job owns the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS_DIR = Path(
+    os.environ.get("CS_MIGRATIONS_DIR")
+    or Path(__file__).resolve().parent.parent / "sql" / "migrations"
+)
+
+
+def driver_urls(url: str) -> tuple[str, str]:
+    """(async URL, sync URL) for a configured database URL, choosing the drivers we ship."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return (
+            parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False),
+            parsed.set(drivername="sqlite").render_as_string(hide_password=False),
+        )
+    if backend == "postgresql":
+        both = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return both, both
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # Cascading deletes (disconnect removes synced data) need foreign keys on; WAL lets the
+    # lender API read while a sync writes; the busy timeout waits for the writer instead of
+    # failing with "database is locked".
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    async_url, _ = driver_urls(url)
+    _prepare_sqlite_file(url)
+    engine = create_async_engine(async_url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose work commits at the end of the block, or rolls back on error."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    _, sync_url = driver_urls(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser interpolation would choke on a '%' in a password.
+    config.set_main_option("sqlalchemy.url", sync_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (blocking; call it from a thread in async code)."""
+    from alembic import command
+
+    _prepare_sqlite_file(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def attach_sqlite_pragmas(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)

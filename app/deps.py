@@ -1,0 +1,67 @@
+"""FastAPI dependency aliases: the request's context, its transaction, and who is calling.
+
+The request owns the transaction: `SessionDep` commits when the endpoint returns and rolls back
+when it raises. Services and repositories never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.context import AppContext
+from app.kit.errors import NotAuthenticated
+from app.kit.signed import SESSION, InvalidToken
+from app.models import Borrower
+
+SESSION_COOKIE = "cs_session"
+SESSION_MAX_AGE_S = 7 * 24 * 3600
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
+    async with context.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def bearer_token(request: Request) -> str | None:
+    return _bearer(request)
+
+
+async def get_current_borrower(
+    request: Request, context: ContextDep, session: SessionDep
+) -> Borrower:
+    """The signed-in borrower, from the session cookie or a session bearer token."""
+    token = request.cookies.get(SESSION_COOKIE) or _bearer(request)
+    if not token:
+        raise NotAuthenticated("sign in first")
+    try:
+        borrower_id = context.signer.loads(token, SESSION, SESSION_MAX_AGE_S)
+    except InvalidToken:
+        raise NotAuthenticated("your session is invalid or expired: sign in again") from None
+    borrower = await session.get(Borrower, borrower_id)
+    if borrower is None:
+        raise NotAuthenticated("your session is invalid or expired: sign in again")
+    return borrower
+
+
+CurrentBorrower = Annotated[Borrower, Depends(get_current_borrower)]

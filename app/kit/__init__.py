@@ -1,0 +1,1 @@
+"""Small shared building blocks of the service: crypto, signed tokens, errors, upserts."""

@@ -1,0 +1,43 @@
+"""Insert-or-update of many rows keyed by a unique constraint, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+# SQLite allows 32766 bound parameters per statement; stay well below for wide rows.
+BATCH_ROWS = 500
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    keep_on_update: Sequence[str] = ("first_seen_at",),
+) -> int:
+    """Upsert ``rows`` into ``model``'s table on the unique ``key`` columns.
+
+    Columns in ``keep_on_update`` keep their first value; every other column takes the new one,
+    so re-reading a record only ever moves it to the platform's newest state.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), BATCH_ROWS):
+        batch = rows[start : start + BATCH_ROWS]
+        statement = insert(table).values(list(batch))
+        skip = set(key) | set(keep_on_update) | {"id"}
+        updates = {
+            column: getattr(statement.excluded, column) for column in batch[0] if column not in skip
+        }
+        await session.execute(
+            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+        )
+    return len(rows)

@@ -1,0 +1,1 @@
+"""Lenders: organizations, their API keys, borrowers' grants, and the lender API."""

@@ -1,0 +1,36 @@
+"""The lender behind a request: an API key in ``Authorization: Bearer``, with its scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.deps import SessionDep, bearer_token
+from app.kit.errors import Forbidden, NotAuthenticated
+from app.lenders.keys import authenticate
+
+
+@dataclass(frozen=True)
+class LenderPrincipalData:
+    lender_id: str
+    key_id: str
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"this API key lacks the {scope} scope")
+
+
+async def get_lender(request: Request, session: SessionDep) -> LenderPrincipalData:
+    token = bearer_token(request)
+    if not token:
+        raise NotAuthenticated("send your API key as 'Authorization: Bearer <key>'")
+    key = await authenticate(session, token)
+    if key is None:
+        raise NotAuthenticated("this API key is invalid or revoked")
+    return LenderPrincipalData(lender_id=key.lender_id, key_id=key.id, scopes=frozenset(key.scopes))
+
+
+LenderPrincipal = Annotated[LenderPrincipalData, Depends(get_lender)]

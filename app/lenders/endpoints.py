@@ -1,0 +1,89 @@
+"""The lender API (`/v1`, API keys) and the borrower's grants (`/api/grants`, session)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Path, Response
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import select
+
+from app.deps import CurrentBorrower, SessionDep
+from app.kit.errors import AppError, NotFound
+from app.lenders import grants
+from app.lenders.deps import LenderPrincipal
+from app.models import Lender, LenderGrant
+from app.models.base import utcnow
+from app.scores.endpoints import score_view
+from app.scores.schemas import ScoreOut
+
+router = APIRouter()
+BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower shared it")
+
+
+@router.get("/v1/borrowers/{borrower_id}/score", response_model=ScoreOut, tags=["lender API"])
+async def borrower_score(
+    lender: LenderPrincipal, session: SessionDep, borrower_id: str = BorrowerId
+) -> ScoreOut:
+    """The borrower's latest score, if the borrower granted this lender access.
+
+    Answers 404 alike for a borrower who does not exist and one who granted no access, so the
+    answer never tells whether a borrower exists.
+    """
+    lender.require("scores:read")
+    if not await grants.has_access(session, lender.lender_id, borrower_id):
+        raise NotFound("borrower not found")
+    return await score_view(session, borrower_id)
+
+
+class LenderOut(BaseModel):
+    id: str
+    name: str
+
+
+class GrantIn(BaseModel):
+    lender_id: str = Field(max_length=64)
+    expires_at: AwareDatetime | None = None
+
+
+class GrantOut(BaseModel):
+    id: str
+    lender_id: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@router.get("/api/lenders", response_model=list[LenderOut], tags=["grants"])
+async def list_lenders(_: CurrentBorrower, session: SessionDep) -> list[LenderOut]:
+    rows = await session.scalars(select(Lender).order_by(Lender.name))
+    return [LenderOut(id=row.id, name=row.name) for row in rows]
+
+
+@router.get("/api/grants", response_model=list[GrantOut], tags=["grants"])
+async def list_grants(borrower: CurrentBorrower, session: SessionDep) -> list[GrantOut]:
+    rows = await session.scalars(
+        select(LenderGrant)
+        .where(LenderGrant.borrower_id == borrower.id)
+        .order_by(LenderGrant.created_at)
+    )
+    return [GrantOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.post("/api/grants", response_model=GrantOut, status_code=201, tags=["grants"])
+async def create_grant(body: GrantIn, borrower: CurrentBorrower, session: SessionDep) -> GrantOut:
+    if await session.get(Lender, body.lender_id) is None:
+        raise NotFound("no such lender")
+    if body.expires_at is not None and body.expires_at <= utcnow():
+        raise AppError("expires_at must be in the future", code="invalid_expiry")
+    row = await grants.grant(session, borrower.id, body.lender_id, body.expires_at)
+    return GrantOut.model_validate(row, from_attributes=True)
+
+
+@router.delete("/api/grants/{grant_id}", status_code=204, tags=["grants"])
+async def delete_grant(
+    borrower: CurrentBorrower, session: SessionDep, grant_id: str = Path(max_length=64)
+) -> Response:
+    if not await grants.revoke(session, borrower.id, grant_id):
+        raise NotFound("no such active grant")
+    return Response(status_code=204)

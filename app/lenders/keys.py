@@ -1,0 +1,87 @@
+"""Lender API keys: random, prefixed for recognition, stored as SHA-256, shown once.
+
+A key is ``csk_<prefix>_<secret>`` with 256 bits of secret; a plain SHA-256 is enough to store
+it (nothing to brute-force in a random 256-bit value), and the lookup goes by the public prefix
+with a constant-time comparison of the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Lender, LenderApiKey
+from app.models.base import utcnow
+
+KEY_PREFIX = "csk"
+DEFAULT_SCOPES = ("scores:read",)
+ALL_SCOPES = ("scores:read", "reports:read", "webhooks:manage")
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key_id: str
+    lender_id: str
+    prefix: str
+    plaintext: str  # shown once, never stored
+
+    def __repr__(self) -> str:
+        return f"IssuedKey(key_id={self.key_id!r}, prefix={self.prefix!r}, plaintext=***)"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_lender(session: AsyncSession, name: str) -> Lender:
+    lender = Lender(name=name)
+    session.add(lender)
+    await session.flush()
+    return lender
+
+
+async def issue_key(
+    session: AsyncSession, lender: Lender, name: str = "", scopes: tuple[str, ...] = DEFAULT_SCOPES
+) -> IssuedKey:
+    unknown = set(scopes) - set(ALL_SCOPES)
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(sorted(unknown))}")
+    prefix = secrets.token_hex(6)
+    plaintext = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = LenderApiKey(
+        lender_id=lender.id,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(plaintext),
+        scopes=list(scopes),
+    )
+    session.add(key)
+    await session.flush()
+    return IssuedKey(key_id=key.id, lender_id=lender.id, prefix=prefix, plaintext=plaintext)
+
+
+async def revoke_key(session: AsyncSession, key_id: str) -> bool:
+    key = await session.get(LenderApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    return True
+
+
+async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | None:
+    """The active key matching ``presented``, or None; never says which part was wrong."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = await session.scalar(select(LenderApiKey).where(LenderApiKey.prefix == parts[1]))
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(presented)):
+        return None
+    if key.revoked_at is not None:
+        return None
+    key.last_used_at = utcnow()
+    return key

@@ -1,0 +1,105 @@
+"""The service: `create_app(settings)` wires routers, the error handler and the lifespan.
+
+Nothing is created at import time. The lifespan applies migrations, opens the database and the
+shared HTTP client, and starts the job runner; `platform_transport` lets tests and the demo route
+platform calls to an in-process sandbox instead of the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from app import db
+from app.borrowers.endpoints import router as borrowers_router
+from app.config import SANDBOX_MOUNT, Settings
+from app.connections.endpoints import router as connections_router
+from app.context import AppContext
+from app.jobs import Jobs
+from app.kit.errors import install_error_handler
+from app.kit.signed import Signer
+from app.lenders.endpoints import router as lenders_router
+from app.logging import configure as configure_logging
+from app.scores.endpoints import router as scores_router
+from app.web.pages import router as pages_router
+
+
+def sandbox_app(settings: Settings):  # type: ignore[no-untyped-def]
+    """The platform emulators, registered with this service's app credentials and callback."""
+    from sandbox.config import SandboxConfig, TikTokAppConfig
+    from sandbox.server import create_sandbox_app
+
+    tts = settings.tiktok_shop
+    return create_sandbox_app(
+        SandboxConfig(
+            seed=settings.sandbox.seed,
+            tiktok=TikTokAppConfig(
+                app_key=tts.app_key,
+                app_secret=tts.app_secret.get_secret_value(),
+                service_id=tts.service_id,
+                redirect_url=settings.tiktok_redirect_url,
+            ),
+        )
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    platform_transport: httpx.AsyncBaseTransport | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        url = settings.resolved_database_url
+        if migrate:
+            await asyncio.to_thread(db.upgrade, url)
+        engine = db.create_engine(url)
+        http = httpx.AsyncClient(
+            transport=platform_transport,
+            timeout=settings.tiktok_shop.timeout_s,
+            follow_redirects=False,
+            headers={"user-agent": "creditscore/0.1"},
+        )
+        context = AppContext(
+            settings=settings,
+            engine=engine,
+            sessions=db.session_factory(engine),
+            keyring=AppContext.keyring_from(settings),
+            signer=Signer(settings.secret_key.get_secret_value()),
+            http=http,
+        )
+        context.jobs = Jobs(context)
+        app.state.context = context
+        try:
+            yield
+        finally:
+            await context.jobs.close()
+            await http.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="creditscore",
+        version="0.1.0",
+        summary="Credit scores for creators and online sellers, from verified platform data.",
+        lifespan=lifespan,
+    )
+    install_error_handler(app)
+    for router in (
+        borrowers_router,
+        connections_router,
+        scores_router,
+        lenders_router,
+        pages_router,
+    ):
+        app.include_router(router)
+    if settings.sandbox.enabled:
+        app.mount(SANDBOX_MOUNT, sandbox_app(settings))
+    return app

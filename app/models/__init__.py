@@ -1,0 +1,35 @@
+"""ORM models, one module per table; importing this package registers every table."""
+
+from app.models.affiliate_commission import AffiliateCommission
+from app.models.api_key import LenderApiKey
+from app.models.base import Base
+from app.models.borrower import Borrower
+from app.models.connection import BusinessConnection, ConnectionStatus, SyncState
+from app.models.grant import LenderGrant
+from app.models.lender import Lender
+from app.models.oauth_state import OAuthState
+from app.models.order import Order
+from app.models.quarantined_record import QuarantinedRecord
+from app.models.return_refund import Return
+from app.models.score import Score
+from app.models.settlement import Settlement
+from app.models.sync_run import SyncRun
+
+__all__ = [
+    "AffiliateCommission",
+    "Base",
+    "Borrower",
+    "BusinessConnection",
+    "ConnectionStatus",
+    "Lender",
+    "LenderApiKey",
+    "LenderGrant",
+    "OAuthState",
+    "Order",
+    "QuarantinedRecord",
+    "Return",
+    "Score",
+    "Settlement",
+    "SyncRun",
+    "SyncState",
+]

@@ -1,0 +1,1 @@
+"""Scores: canonical frames from the database, the scoring engine, the score history."""

@@ -1,0 +1,1 @@
+"""Pulling a connection's data from its platform into the fact tables."""

@@ -1,0 +1,1 @@
+"""Shared connector machinery: canonical records, errors, money parsing, paging, rate budgets."""

@@ -1,0 +1,110 @@
+"""Request execution shared by connectors: bounded retries, per-account rate budgets, timeouts.
+
+``RetryPolicy`` says how often and how long to back off on ``Retriable`` and ``RateLimited``
+(stamina: exponential backoff with jitter; a platform's ``retry_after`` overrides the backoff,
+capped at ``wait_max``). ``RetryPolicy.immediate()`` makes every wait zero for tests.
+``send`` turns httpx transport failures (connect errors, timeouts, dropped connections) into
+``Retriable``. ``RateBudget`` hands out one ``aiolimiter.AsyncLimiter`` per account key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+import stamina
+from aiolimiter import AsyncLimiter
+
+from connectors.core.errors import RateLimited, Retriable
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries. ``attempts`` counts the first try; times are seconds."""
+
+    attempts: int = 5
+    wait_initial: float = 0.5
+    wait_max: float = 30.0
+    wait_jitter: float = 1.0
+    wait_exp_base: float = 2.0
+    timeout: float | None = 300.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+
+    @classmethod
+    def immediate(cls, attempts: int = 5) -> RetryPolicy:
+        """No waiting at all (tests)."""
+        return cls(attempts=attempts, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+
+    def backoff_hook(self, exc: Exception) -> bool | float:
+        """stamina hook: retry transient errors, honouring ``retry_after`` up to ``wait_max``."""
+        if isinstance(exc, RateLimited):
+            if exc.retry_after is not None:
+                return max(0.0, min(exc.retry_after, self.wait_max))
+            return True
+        return isinstance(exc, Retriable)
+
+
+async def with_retries(operation: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """Run ``operation``, retrying it on ``Retriable``/``RateLimited`` as ``policy`` allows.
+
+    After the last attempt the last error propagates unchanged.
+    """
+    async for attempt in stamina.retry_context(
+        on=policy.backoff_hook,
+        attempts=policy.attempts,
+        timeout=policy.timeout,
+        wait_initial=policy.wait_initial,
+        wait_max=policy.wait_max,
+        wait_jitter=policy.wait_jitter,
+        wait_exp_base=policy.wait_exp_base,
+    ):
+        with attempt:
+            return await operation()
+    raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+
+async def send(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    auth: httpx.Auth | None = None,
+    platform: str = "",
+) -> httpx.Response:
+    """Send ``request``; transport failures become ``Retriable`` (messages carry no URL)."""
+    try:
+        if auth is None:
+            return await http.send(request)
+        return await http.send(request, auth=auth)
+    except httpx.TimeoutException as exc:
+        raise Retriable(f"timed out ({type(exc).__name__})", platform=platform) from exc
+    except httpx.TransportError as exc:
+        # the exception text can quote the URL, whose query may hold secrets: keep the type only
+        raise Retriable(f"transport error ({type(exc).__name__})", platform=platform) from exc
+
+
+class RateBudget:
+    """One token bucket per account key, ``per_second`` requests each."""
+
+    def __init__(self, per_second: float) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self._per_second = per_second
+        self._limiters: dict[Hashable, AsyncLimiter] = {}
+
+    def limiter(self, key: Hashable) -> AsyncLimiter:
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            # max_rate per 1 s; a burst of at most one second's budget
+            limiter = AsyncLimiter(self._per_second, 1.0)
+            self._limiters[key] = limiter
+        return limiter
+
+    async def acquire(self, key: Hashable) -> None:
+        await self.limiter(key).acquire()

@@ -1,0 +1,63 @@
+"""Cursor paging for APIs that return the next page token in the response body.
+
+Paging ends when the token is empty or absent. A token seen twice within one window means
+the server is cycling: we raise ``Fatal``, because resuming from the last checkpoint would
+replay the same cycle; the sync must stop and be looked at rather than spin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.core.errors import Fatal
+
+
+def dig(body: Any, path: tuple[str, ...]) -> Any:
+    """``body[path[0]][path[1]]...``, or ``None`` as soon as a level is missing or not a mapping."""
+    node = body
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+@dataclass(frozen=True, slots=True)
+class NextPageToken:
+    """Declares where the token goes in a request (a query parameter) and where it comes back."""
+
+    param: str = "page_token"
+    response_path: tuple[str, ...] = ("data", "next_page_token")
+
+    def cursor(self, first_token: str | None = None) -> PageCursor:
+        """A fresh cursor for one window, optionally resuming at ``first_token``."""
+        return PageCursor(self, first_token)
+
+
+@dataclass(slots=True)
+class PageCursor:
+    """The paging state of one window: the token to send next and every token seen."""
+
+    paginator: NextPageToken
+    token: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.token:
+            self.seen.add(self.token)
+
+    def advance(self, body: Any, *, stream: str) -> str | None:
+        """Read the next token from ``body``; ``None`` means the window is complete."""
+        raw = dig(body, self.paginator.response_path)
+        if raw is None or raw == "":
+            self.token = None
+            return None
+        if not isinstance(raw, str):
+            raise Fatal(f"{stream}: next page token is a {type(raw).__name__}, not a string")
+        if raw in self.seen:
+            raise Fatal(f"{stream}: the platform returned a page token twice (paging loop)")
+        self.seen.add(raw)
+        self.token = raw
+        return raw

@@ -1,0 +1,43 @@
+"""Unix seconds to aware UTC datetimes and back, and the clock type connectors accept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from connectors.core.errors import BadRecord
+
+Clock = Callable[[], datetime]
+"""Returns the current aware UTC time; injected so tests control token expiry and signing."""
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def from_unix(seconds: int | str) -> datetime:
+    """Aware UTC datetime from unix seconds (an int, or a string of digits as some APIs send).
+
+    Raises ``BadRecord`` on anything else (floats, bools, garbage, out-of-range values).
+    """
+    if isinstance(seconds, bool):
+        raise BadRecord("timestamp must be unix seconds, not bool")
+    if isinstance(seconds, str):
+        text = seconds.strip()
+        if not text.lstrip("-").isdigit():
+            raise BadRecord(f"timestamp is not unix seconds: {text[:20]!r}")
+        seconds = int(text)
+    if not isinstance(seconds, int):
+        raise BadRecord(f"timestamp must be unix seconds, not {type(seconds).__name__}")
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadRecord(f"timestamp out of range: {seconds}") from exc
+
+
+def to_unix(moment: datetime) -> int:
+    """Unix seconds of an aware datetime (fractions truncated toward the past)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("naive datetime: connectors only accept timezone-aware datetimes")
+    return int(moment.timestamp() // 1)

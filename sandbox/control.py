@@ -1,0 +1,150 @@
+"""The test-only control API under ``/_sandbox``: apps, personas, direct authorization, ground
+truth, token expiry and revocation, fault injection and sample webhooks (see the protocol notes).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.faults import FaultConfigError, FaultRegistry, Faults
+from sandbox.personas import PERSONAS
+from sandbox.tiktok_shop.dataset import ground_truth
+from sandbox.tiktok_shop.emulator import PLATFORM, TikTokShopEmulator
+from sandbox.tiktok_shop.oauth import callback_url
+from sandbox.tiktok_shop.state import CREATOR_SCOPES, SELLER_SCOPES
+from sandbox.tiktok_shop.webhooks import sample_webhook
+
+PLATFORMS = (PLATFORM,)
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ControlError(400, "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ControlError(400, "body must be a JSON object")
+    return body
+
+
+def create_control_app(tiktok: TikTokShopEmulator, faults: FaultRegistry) -> Starlette:
+    def persona_or_404(persona_id: object) -> Any:
+        persona = tiktok.persona(str(persona_id)) if persona_id is not None else None
+        if persona is None:
+            raise ControlError(404, f"unknown persona: {persona_id!r}")
+        return persona
+
+    async def apps(request: Request) -> dict[str, Any]:
+        app = tiktok.config.tiktok
+        return {
+            PLATFORM: {
+                "app_key": app.app_key,
+                "app_secret": app.app_secret,
+                "service_id": app.service_id,
+                "redirect_url": app.redirect_url,
+            }
+        }
+
+    async def personas(request: Request) -> dict[str, Any]:
+        return {PLATFORM: [p.public() for p in PERSONAS]}
+
+    async def authorize(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        persona = persona_or_404(body.get("persona"))
+        scopes = body.get("scopes")
+        if scopes is not None:
+            known = set(SELLER_SCOPES) | set(CREATOR_SCOPES)
+            if not isinstance(scopes, list) or not all(s in known for s in scopes):
+                raise ControlError(400, f"scopes must be a list of known scopes: {sorted(known)}")
+            scopes = tuple(scopes)
+        code = tiktok.issue_code(persona, scopes)
+        redirect = body.get("redirect_uri") or tiktok.config.tiktok.redirect_url
+        return {
+            "code": code,
+            "callback_url": callback_url(redirect, str(body.get("state", "")), code),
+        }
+
+    async def truth(request: Request) -> dict[str, Any]:
+        persona = persona_or_404(request.path_params["persona"])
+        try:
+            start = int(request.query_params.get("start", 0))
+            end = int(request.query_params.get("end", 2**62))
+        except ValueError:
+            raise ControlError(400, "start and end must be unix seconds") from None
+        return ground_truth(tiktok.data(persona.id), start, end)
+
+    async def expire_tokens(request: Request) -> dict[str, Any]:
+        persona = persona_or_404((await _json(request)).get("persona"))
+        return {"expired": tiktok.state.expire_tokens(persona.id, tiktok.now())}
+
+    async def revoke(request: Request) -> dict[str, Any]:
+        persona = persona_or_404((await _json(request)).get("persona"))
+        return {"revoked": tiktok.state.revoke(persona.id)}
+
+    async def webhook_sample(request: Request) -> dict[str, Any]:
+        body = await _json(request)
+        persona = persona_or_404(body.get("persona"))
+        app = tiktok.config.tiktok
+        try:
+            return sample_webhook(
+                tiktok.data(persona.id),
+                int(body.get("type", 1)),
+                app.app_key,
+                app.app_secret,
+                tiktok.now(),
+                body.get("order_id"),
+            )
+        except (LookupError, ValueError) as exc:
+            raise ControlError(400, str(exc)) from None
+
+    async def set_faults(request: Request) -> dict[str, Any]:
+        if request.method == "DELETE":
+            faults.active.clear()
+            return {"faults": {}}
+        body = await _json(request)
+        platform = body.get("platform", PLATFORM)
+        if platform not in PLATFORMS:
+            raise ControlError(400, f"unknown platform: {platform!r}")
+        try:
+            faults.active[platform] = Faults.from_json(body)
+        except FaultConfigError as exc:
+            raise ControlError(400, str(exc)) from None
+        return {"faults": {name: f.public() for name, f in faults.active.items()}}
+
+    def endpoint(handler: Any) -> Any:
+        async def run(request: Request) -> Response:
+            try:
+                return JSONResponse(await handler(request))
+            except ControlError as exc:
+                return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+        return run
+
+    prefix = f"/{PLATFORM}"
+    return Starlette(
+        routes=[
+            Route("/apps", endpoint(apps), methods=["GET"]),
+            Route("/personas", endpoint(personas), methods=["GET"]),
+            Route("/faults", endpoint(set_faults), methods=["POST", "DELETE"]),
+            Route(f"{prefix}/authorize", endpoint(authorize), methods=["POST"]),
+            Route(f"{prefix}/ground-truth/{{persona}}", endpoint(truth), methods=["GET"]),
+            Route(f"{prefix}/expire-tokens", endpoint(expire_tokens), methods=["POST"]),
+            Route(f"{prefix}/revoke", endpoint(revoke), methods=["POST"]),
+            Route(f"{prefix}/webhooks/sample", endpoint(webhook_sample), methods=["POST"]),
+        ]
+    )

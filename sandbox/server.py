@@ -1,0 +1,32 @@
+"""The sandbox server: every platform emulator under its prefix plus the shared control API.
+
+``/tiktok-shop`` (consent page, auth host under ``/auth``, open API under ``/api``) and
+``/_sandbox`` (control API). ``creditscore sandbox serve`` and the service both mount this.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from sandbox.config import SandboxConfig
+from sandbox.control import create_control_app
+from sandbox.faults import FaultRegistry
+from sandbox.tiktok_shop.app import create_tiktok_shop_app
+from sandbox.tiktok_shop.emulator import TikTokShopEmulator
+
+
+def create_sandbox_app(config: SandboxConfig | None = None) -> Starlette:
+    """A fresh sandbox (its own tokens, rate windows and faults) for ``config``."""
+    config = config or SandboxConfig()
+    faults = FaultRegistry()
+    tiktok = TikTokShopEmulator(config, faults)
+    app = Starlette(
+        routes=[
+            Mount("/tiktok-shop", app=create_tiktok_shop_app(tiktok)),
+            Mount("/_sandbox", app=create_control_app(tiktok, faults)),
+        ]
+    )
+    app.state.config = config
+    app.state.tiktok_shop = tiktok
+    return app

@@ -1,0 +1,119 @@
+"""Tests of connectors.core.http: bounded retries, retry_after, transport errors, rate budget."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from connectors.core.errors import Fatal, NeedsReauth, RateLimited, Retriable
+from connectors.core.http import RateBudget, RetryPolicy, send, with_retries
+
+
+class Flaky:
+    def __init__(self, errors: list[Exception]) -> None:
+        self.errors = errors
+        self.calls = 0
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+class TestRetryPolicy:
+    def test_attempts_must_be_positive(self) -> None:
+        with pytest.raises(ValueError):
+            RetryPolicy(attempts=0)
+
+    def test_hook_honours_retry_after_capped(self) -> None:
+        policy = RetryPolicy(wait_max=10.0)
+        assert policy.backoff_hook(RateLimited("x", retry_after=3.0)) == 3.0
+        assert policy.backoff_hook(RateLimited("x", retry_after=99.0)) == 10.0
+        assert policy.backoff_hook(RateLimited("x")) is True
+        assert policy.backoff_hook(Retriable("x")) is True
+        assert policy.backoff_hook(Fatal("x")) is False
+        assert policy.backoff_hook(NeedsReauth("x")) is False
+
+    def test_immediate_waits_nothing(self) -> None:
+        policy = RetryPolicy.immediate()
+        assert policy.backoff_hook(RateLimited("x", retry_after=30.0)) == 0.0
+
+
+class TestWithRetries:
+    async def test_retriable_then_success(self) -> None:
+        op = Flaky([Retriable("a"), RateLimited("b", retry_after=5.0)])
+        started = time.monotonic()
+        assert await with_retries(op, RetryPolicy.immediate(attempts=3)) == "ok"
+        assert op.calls == 3
+        assert time.monotonic() - started < 1.0
+
+    async def test_bounded_attempts_reraise_last(self) -> None:
+        op = Flaky([Retriable("1"), Retriable("2"), Retriable("3"), Retriable("4")])
+        with pytest.raises(Retriable, match="3"):
+            await with_retries(op, RetryPolicy.immediate(attempts=3))
+        assert op.calls == 3
+
+    async def test_fatal_not_retried(self) -> None:
+        op = Flaky([Fatal("no")])
+        with pytest.raises(Fatal):
+            await with_retries(op, RetryPolicy.immediate(attempts=5))
+        assert op.calls == 1
+
+    async def test_retry_after_is_waited(self) -> None:
+        op = Flaky([RateLimited("slow down", retry_after=0.2)])
+        started = time.monotonic()
+        await with_retries(op, RetryPolicy(attempts=2, wait_initial=0, wait_jitter=0, wait_max=1))
+        assert time.monotonic() - started >= 0.19
+
+
+class TestSend:
+    @pytest.mark.parametrize(
+        "error",
+        [
+            httpx.ConnectError("refused"),
+            httpx.ReadTimeout("slow"),
+            httpx.RemoteProtocolError("peer closed connection"),
+            httpx.ReadError("reset"),
+        ],
+    )
+    async def test_transport_errors_are_retriable(self, error: Exception) -> None:
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise error
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            request = http.build_request("GET", "https://x.test/?app_secret=SECRET")
+            with pytest.raises(Retriable) as info:
+                await send(http, request)
+        assert "SECRET" not in str(info.value)
+
+    async def test_response_passes_through(self) -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: httpx.Response(503))
+        ) as http:
+            response = await send(http, http.build_request("GET", "https://x.test/"))
+        assert response.status_code == 503
+
+
+class TestRateBudget:
+    def test_rejects_non_positive(self) -> None:
+        with pytest.raises(ValueError):
+            RateBudget(0)
+
+    def test_one_limiter_per_key(self) -> None:
+        budget = RateBudget(5)
+        assert budget.limiter("a") is budget.limiter("a")
+        assert budget.limiter("a") is not budget.limiter("b")
+
+    async def test_limits_rate_per_key_not_across_keys(self) -> None:
+        budget = RateBudget(10)
+        started = time.monotonic()
+        for _ in range(10):
+            await budget.acquire("shop-a")
+            await budget.acquire("shop-b")
+        assert time.monotonic() - started < 0.5  # each shop's burst fits its own bucket
+        await budget.acquire("shop-a")
+        await budget.acquire("shop-a")
+        assert time.monotonic() - started >= 0.1  # the 11th/12th call of shop-a waits

@@ -1,0 +1,89 @@
+"""A running service wired to an in-process sandbox, and the moves a borrower and a lender make."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from fastapi import FastAPI
+
+from app.context import AppContext
+from app.demo import SANDBOX, SERVICE, demo_settings
+from app.main import create_app, sandbox_app
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    service: httpx.AsyncClient
+    platform: httpx.AsyncClient
+
+    @property
+    def context(self) -> AppContext:
+        context: AppContext = self.app.state.context
+        return context
+
+    async def sign_in(self, name: str) -> dict[str, str]:
+        response = await self.service.post("/api/dev/sign-in", json={"name": name})
+        token = response.raise_for_status().json()["session_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    async def auth_url(self, headers: dict[str, str], *, creator: bool = False) -> str:
+        response = await self.service.get(
+            "/api/tiktokshop/auth", params={"creator": creator}, headers=headers
+        )
+        url: str = response.raise_for_status().json()["authUrl"]
+        return url
+
+    async def consent(self, persona: str, state: str, **extra: Any) -> str:
+        """The callback URL the sandbox consent page would send the browser to."""
+        response = await self.platform.post(
+            "/_sandbox/tiktok_shop/authorize", json={"persona": persona, "state": state, **extra}
+        )
+        url: str = response.raise_for_status().json()["callback_url"]
+        return url
+
+    async def follow_callback(self, callback_url: str, headers: dict[str, str]) -> httpx.Response:
+        parts = urlsplit(callback_url)
+        return await self.service.get(f"{parts.path}?{parts.query}", headers=headers)
+
+    async def connect(self, persona: str, headers: dict[str, str], **extra: Any) -> httpx.Response:
+        """Auth URL → consent → callback; waits for the pull and scoring to finish."""
+        creator = persona == "creator_affiliate"
+        state = state_of(await self.auth_url(headers, creator=creator))
+        landing = await self.follow_callback(await self.consent(persona, state, **extra), headers)
+        await self.context.jobs.drain()
+        return landing
+
+    async def ground_truth(self, persona: str, start: int, end: int) -> dict[str, Any]:
+        response = await self.platform.get(
+            f"/_sandbox/tiktok_shop/ground-truth/{persona}", params={"start": start, "end": end}
+        )
+        truth: dict[str, Any] = response.raise_for_status().json()
+        return truth
+
+
+def state_of(auth_url: str) -> str:
+    return parse_qs(urlsplit(auth_url).query)["state"][0]
+
+
+@asynccontextmanager
+async def running_service(
+    database_url: str, data_dir: Path, **overrides: Any
+) -> AsyncIterator[Harness]:
+    settings = demo_settings(database_url, data_dir, env="test")
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    sandbox = sandbox_app(settings.model_copy(update={"public_base_url": SERVICE}))
+    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX) as platform,
+    ):
+        yield Harness(app, service, platform)

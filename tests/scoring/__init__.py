@@ -1,0 +1,1 @@
+"""Tests of the scoring package (pure pandas): schemas, fx, params, features, model."""
