@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
 
@@ -56,22 +57,36 @@ def run(
     from app.main import create_app
 
     settings = load_settings()
+    if "CS_PUBLIC_BASE_URL" not in os.environ:
+        # Links, the OAuth callback and the mounted sandbox's URLs follow the chosen address.
+        settings = settings.model_copy(update={"public_base_url": f"http://{host}:{port}"})
     db.upgrade(settings.resolved_database_url)
     if settings.is_development:
         access = asyncio.run(demo_access(settings))
         base = settings.public_base_url.rstrip("/")
-        console.print(f"[bold]creditscore[/bold] ({settings.env.value}) on {base}")
-        console.print(f"  database: {settings.resolved_database_url}")
-        if settings.sandbox.enabled:
-            console.print(f"  sandbox:  {base}/sandbox (TikTok Shop emulator)")
-        console.print(f"  borrower sign-in link (demo): {access.sign_in_url}")
-        console.print(f"  lender API key (demo, shown once): {access.api_key}")
-        console.print(
+        # Plain echo, not rich: links and keys must stay on one line to be copied.
+        for line in (
+            f"creditscore ({settings.env.value}) on {base}",
+            f"  database: {settings.resolved_database_url}",
+            f"  sandbox:  {base}/sandbox (TikTok Shop emulator)"
+            if settings.sandbox.enabled
+            else "",
+            f"  borrower sign-in link (demo): {access.sign_in_url}",
+            f"  lender API key (demo, shown once): {access.api_key}",
             f"  try: curl -H 'Authorization: Bearer {access.api_key}' "
-            f"{base}/v1/borrowers/{access.borrower_id}/score"
-        )
-        console.print(f"  API docs: {base}/docs")
-    uvicorn.run(create_app(settings, migrate=False), host=host, port=port, log_level="warning")
+            f"{base}/v1/borrowers/{access.borrower_id}/score",
+            f"  API docs: {base}/docs",
+        ):
+            if line:
+                typer.echo(line)
+    # Access logs stay off: OAuth callbacks carry authorization codes in their query string.
+    uvicorn.run(
+        create_app(settings, migrate=False),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @cli.command()

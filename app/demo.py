@@ -9,12 +9,15 @@ service code is exactly the code `make run` serves.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from fastapi import FastAPI
 
 from app.config import SandboxSettings, Settings, TikTokShopSettings
 from app.db import transaction
@@ -55,27 +58,36 @@ def demo_settings(database_url: str | None, data_dir: Path, env: str = "developm
     )
 
 
+@asynccontextmanager
+async def in_process(
+    settings: Settings,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
+    """The service and a sandbox wired together over ASGI: (app, service client, sandbox client).
+
+    ``settings`` must send platform calls to ``SANDBOX`` (see `demo_settings`).
+    """
+    sandbox = sandbox_app(settings)
+    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX) as platform,
+    ):
+        yield app, service, platform
+
+
 async def run_demo(
     database_url: str | None = None, personas: list[str] | None = None
 ) -> list[DemoRow]:
     with tempfile.TemporaryDirectory(prefix="creditscore-demo-") as tmp:
-        settings = demo_settings(database_url, Path(tmp))
-        sandbox = sandbox_app(settings.model_copy(update={"public_base_url": SERVICE}))
-        app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox))
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX
-            ) as platform,
-        ):
+        async with in_process(demo_settings(database_url, Path(tmp))) as (app, service, platform):
             catalog = (await platform.get("/_sandbox/personas")).raise_for_status().json()
             wanted = [p for p in catalog["tiktok_shop"] if personas is None or p["id"] in personas]
             lender_id, api_key = await _demo_lender(app)
-            rows = []
-            for persona in wanted:
-                rows.append(await _one(app, service, platform, persona, lender_id, api_key))
-            return rows
+            return [
+                await _one(app, service, platform, persona, lender_id, api_key)
+                for persona in wanted
+            ]
 
 
 async def _borrower(service: httpx.AsyncClient, name: str) -> dict[str, str]:

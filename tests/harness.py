@@ -13,8 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.context import AppContext
-from app.demo import SANDBOX, SERVICE, demo_settings
-from app.main import create_app, sandbox_app
+from app.demo import demo_settings, in_process
 
 
 @dataclass
@@ -79,11 +78,5 @@ async def running_service(
     settings = demo_settings(database_url, data_dir, env="test")
     if overrides:
         settings = settings.model_copy(update=overrides)
-    sandbox = sandbox_app(settings.model_copy(update={"public_base_url": SERVICE}))
-    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=SANDBOX) as platform,
-    ):
+    async with in_process(settings) as (app, service, platform):
         yield Harness(app, service, platform)
