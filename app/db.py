@@ -8,6 +8,7 @@ of truth for the schema. Services never commit: the request or the job owns the 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -84,7 +85,8 @@ def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
     _, sync_url = driver_urls(url)
-    config = Config()
+    # Alembic's default stdout is bound when alembic is imported; take the current one.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolation would choke on a '%' in a password.
     config.set_main_option("sqlalchemy.url", sync_url.replace("%", "%%"))

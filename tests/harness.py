@@ -76,7 +76,6 @@ async def running_service(
     database_url: str, data_dir: Path, **overrides: Any
 ) -> AsyncIterator[Harness]:
     settings = demo_settings(database_url, data_dir, env="test")
-    if overrides:
-        settings = settings.model_copy(update=overrides)
+    settings = settings.model_copy(update={"log_level": "INFO", **overrides})
     async with in_process(settings) as (app, service, platform):
         yield Harness(app, service, platform)

@@ -6,13 +6,15 @@ not revoked; borrowers without such a connection are not scored yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from app.kit.types import Money, UTCDateTime
 from app.models import (
     AffiliateCommission,
     BusinessConnection,
@@ -23,28 +25,86 @@ from app.models import (
 )
 from scoring import Frames
 
-_IDS = ("borrower_id", "connection_id", "platform")
+Column = InstrumentedAttribute[Any]
 
 
-def _frame(
-    rows: Sequence[Any],
-    columns: Sequence[str],
-    amounts: Sequence[str] = (),
-    times: Sequence[str] = (),
-    flags: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Rows → a frame; Decimal amounts become float64 here and only here."""
+def _facts(model: Any, **columns: Column) -> dict[str, Column]:
+    """The identifying columns every frame carries, then the frame's own."""
+    return {
+        "borrower_id": model.borrower_id,
+        "connection_id": model.connection_id,
+        "platform": model.platform,
+        **columns,
+    }
+
+
+# Frame name → frame column → table column. Types follow from the table columns.
+FRAME_COLUMNS: Mapping[str, Mapping[str, Column]] = {
+    "orders": _facts(
+        Order,
+        order_id=Order.external_id,
+        created_at=Order.created_at,
+        status=Order.status,
+        currency=Order.currency,
+        total_amount=Order.total_amount,
+        is_sample=Order.is_sample,
+    ),
+    "returns": _facts(
+        Return,
+        return_id=Return.external_id,
+        order_id=Return.order_external_id,
+        created_at=Return.created_at,
+        status=Return.status,
+        currency=Return.currency,
+        refund_amount=Return.refund_amount,
+    ),
+    "commissions": _facts(
+        AffiliateCommission,
+        order_id=AffiliateCommission.external_id,
+        created_at=AffiliateCommission.created_at,
+        role=AffiliateCommission.role,
+        status=AffiliateCommission.status,
+        currency=AffiliateCommission.currency,
+        estimated_commission=AffiliateCommission.estimated_commission,
+        actual_commission=AffiliateCommission.actual_commission,
+        settled=AffiliateCommission.settled,
+    ),
+    "settlements": _facts(
+        Settlement,
+        statement_id=Settlement.external_id,
+        statement_time=Settlement.statement_time,
+        currency=Settlement.currency,
+        settlement_amount=Settlement.settlement_amount,
+    ),
+    "connections": {
+        "borrower_id": BusinessConnection.borrower_id,
+        "connection_id": BusinessConnection.id,
+        "platform": BusinessConnection.platform,
+        "role": BusinessConnection.role,
+        "region": BusinessConnection.region,
+        "currency": BusinessConnection.currency,
+        "shop_created_at": BusinessConnection.shop_created_at,
+        "data_start": BusinessConnection.data_window_start,
+        "data_end": BusinessConnection.data_window_end,
+    },
+}
+
+
+def _frame(rows: Sequence[Any], columns: Mapping[str, Column]) -> pd.DataFrame:
+    """Rows → a typed frame; Decimal amounts become float64 here and only here."""
     frame = pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
-    for column in amounts:
-        frame[column] = pd.array(
-            [None if v is None else float(v) for v in frame[column]], dtype="Float64"
-        ).astype("float64")
-    for column in times:
-        frame[column] = pd.to_datetime(frame[column], utc=True).dt.as_unit("ns")
-    for column in flags:
-        frame[column] = frame[column].astype(bool)
-    for column in set(columns) - set(amounts) - set(times) - set(flags):
-        frame[column] = frame[column].astype("str")  # None stays missing
+    for name, column in columns.items():
+        kind = column.type
+        if isinstance(kind, Money):
+            frame[name] = pd.Series(
+                [None if v is None else float(v) for v in frame[name]], dtype="float64"
+            )
+        elif isinstance(kind, UTCDateTime):
+            frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("ns")
+        elif kind.python_type is bool:
+            frame[name] = frame[name].astype(bool)
+        else:
+            frame[name] = frame[name].astype("str")  # None stays missing
     return frame
 
 
@@ -57,114 +117,10 @@ async def load_frames(session: AsyncSession, borrower_ids: Sequence[str] | None 
     if borrower_ids is not None:
         scored = scored.where(BusinessConnection.borrower_id.in_(list(borrower_ids)))
 
-    async def fetch(statement: Select[Any]) -> Sequence[Any]:
-        return (await session.execute(statement)).all()
-
-    connections = await fetch(
-        select(
-            BusinessConnection.borrower_id,
-            BusinessConnection.id,
-            BusinessConnection.platform,
-            BusinessConnection.role,
-            BusinessConnection.region,
-            BusinessConnection.currency,
-            BusinessConnection.shop_created_at,
-            BusinessConnection.data_window_start,
-            BusinessConnection.data_window_end,
-        ).where(BusinessConnection.id.in_(scored))
-    )
-    orders = await fetch(
-        select(
-            Order.borrower_id,
-            Order.connection_id,
-            Order.platform,
-            Order.external_id,
-            Order.created_at,
-            Order.status,
-            Order.currency,
-            Order.total_amount,
-            Order.is_sample,
-        ).where(Order.connection_id.in_(scored))
-    )
-    returns = await fetch(
-        select(
-            Return.borrower_id,
-            Return.connection_id,
-            Return.platform,
-            Return.external_id,
-            Return.order_external_id,
-            Return.created_at,
-            Return.status,
-            Return.currency,
-            Return.refund_amount,
-        ).where(Return.connection_id.in_(scored))
-    )
-    commissions = await fetch(
-        select(
-            AffiliateCommission.borrower_id,
-            AffiliateCommission.connection_id,
-            AffiliateCommission.platform,
-            AffiliateCommission.external_id,
-            AffiliateCommission.created_at,
-            AffiliateCommission.role,
-            AffiliateCommission.status,
-            AffiliateCommission.currency,
-            AffiliateCommission.estimated_commission,
-            AffiliateCommission.actual_commission,
-            AffiliateCommission.settled,
-        ).where(AffiliateCommission.connection_id.in_(scored))
-    )
-    settlements = await fetch(
-        select(
-            Settlement.borrower_id,
-            Settlement.connection_id,
-            Settlement.platform,
-            Settlement.external_id,
-            Settlement.statement_time,
-            Settlement.currency,
-            Settlement.settlement_amount,
-        ).where(Settlement.connection_id.in_(scored))
-    )
-    return Frames(
-        orders=_frame(
-            orders,
-            [*_IDS, "order_id", "created_at", "status", "currency", "total_amount", "is_sample"],
-            ["total_amount"],
-            ["created_at"],
-            ["is_sample"],
-        ),
-        returns=_frame(
-            returns,
-            [*_IDS, "return_id", "order_id", "created_at", "status", "currency", "refund_amount"],
-            ["refund_amount"],
-            ["created_at"],
-        ),
-        commissions=_frame(
-            commissions,
-            [
-                *_IDS,
-                "order_id",
-                "created_at",
-                "role",
-                "status",
-                "currency",
-                "estimated_commission",
-                "actual_commission",
-                "settled",
-            ],
-            ["estimated_commission", "actual_commission"],
-            ["created_at"],
-            ["settled"],
-        ),
-        settlements=_frame(
-            settlements,
-            [*_IDS, "statement_id", "statement_time", "currency", "settlement_amount"],
-            ["settlement_amount"],
-            ["statement_time"],
-        ),
-        connections=_frame(
-            connections,
-            [*_IDS, "role", "region", "currency", "shop_created_at", "data_start", "data_end"],
-            times=["shop_created_at", "data_start", "data_end"],
-        ),
-    )
+    frames: dict[str, pd.DataFrame] = {}
+    for name, columns in FRAME_COLUMNS.items():
+        statement: Select[Any] = select(*columns.values()).where(
+            columns["connection_id"].in_(scored)
+        )
+        frames[name] = _frame((await session.execute(statement)).all(), columns)
+    return Frames(**frames)

@@ -216,3 +216,44 @@ async def make_lender(
         lender = await create_lender(session, f"Lender {len(scopes)}-{id(scopes)}")
         issued = await issue_key(session, lender, "test", scopes)
         return lender.id, issued.plaintext
+
+
+class TestSecretsStayOut:
+    async def test_no_token_or_code_in_logs_or_responses(
+        self, harness: Harness, caplog: Any, capsys: Any
+    ) -> None:
+        import logging
+
+        caplog.set_level(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger="httpx")
+        headers = await harness.sign_in("steady")
+        from tests.harness import state_of
+
+        state = state_of(await harness.auth_url(headers))
+        callback = await harness.consent("steady_us", state)
+        code = callback.split("code=")[1].split("&")[0]
+        landing = await harness.follow_callback(callback, headers)
+        await harness.context.jobs.drain()
+        await harness.platform.post(
+            "/_sandbox/tiktok_shop/expire-tokens", json={"persona": "steady_us"}
+        )
+        connection = await only_connection(harness, headers)
+        await harness.context.jobs.sync_and_score(connection["id"])
+        async with transaction(harness.context.sessions) as session:
+            row = await session.get(BusinessConnection, connection["id"])
+            assert row is not None
+            tokens = read_tokens(harness.context.keyring, row)
+
+        responses = [
+            landing.text,
+            str(landing.headers),
+            (await harness.service.get("/api/connections", headers=headers)).text,
+            (await harness.service.get("/api/score", headers=headers)).text,
+        ]
+        secrets = [code, tokens.access_token, tokens.refresh_token or "missing"]
+        secrets.append(harness.context.settings.tiktok_shop.app_secret.get_secret_value())
+        output = capsys.readouterr()
+        text = "\n".join([caplog.text, output.out, output.err, *responses])
+        assert "sync_finished" in text  # the service did log the pull
+        for secret in secrets:
+            assert secret not in text
