@@ -27,11 +27,11 @@ test: $(STAMP) lint ## run the whole suite (lint, types, layering, tests on SQLi
 	.ci/services
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff, import-linter contracts, mypy (strict on connectors and scoring)
+lint: $(STAMP) ## ruff, import-linter contracts, mypy (strict on connectors, scoring, sandbox; app too)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy connectors scoring
+	$(BIN)/mypy connectors scoring sandbox app
 
 format: $(STAMP) ## format and auto-fix
 	$(BIN)/ruff format .

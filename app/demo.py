@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi import FastAPI
 
-from app.config import SandboxSettings, Settings, TikTokShopSettings
+from app.config import Environment, SandboxSettings, Settings, TikTokShopSettings
 from app.db import transaction
 from app.lenders.keys import create_lender, issue_key
 from app.main import create_app, sandbox_app
@@ -40,7 +40,9 @@ class DemoRow:
     reason: str
 
 
-def demo_settings(database_url: str | None, data_dir: Path, env: str = "development") -> Settings:
+def demo_settings(
+    database_url: str | None, data_dir: Path, env: Environment = Environment.DEVELOPMENT
+) -> Settings:
     """Settings that send every platform call to a sandbox at ``SANDBOX`` (an ASGI transport)."""
     root = f"{SANDBOX}/tiktok-shop"
     return Settings(

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi import FastAPI
 
+from app.config import Environment
 from app.context import AppContext
 from app.demo import demo_settings, in_process
 
@@ -75,7 +76,7 @@ def state_of(auth_url: str) -> str:
 async def running_service(
     database_url: str, data_dir: Path, **overrides: Any
 ) -> AsyncIterator[Harness]:
-    settings = demo_settings(database_url, data_dir, env="test")
+    settings = demo_settings(database_url, data_dir, env=Environment.TEST)
     settings = settings.model_copy(update={"log_level": "INFO", **overrides})
     async with in_process(settings) as (app, service, platform):
         yield Harness(app, service, platform)

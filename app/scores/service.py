@@ -39,23 +39,23 @@ async def score_borrowers(
     connection_ids = frames.connections.groupby("borrower_id")["connection_id"].apply(sorted)
     scores = [
         Score(
-            borrower_id=row.borrower_id,
-            model_version=row.model_version,
-            as_of=row.as_of.to_pydatetime(),
-            window_start=row.window_start.to_pydatetime(),
-            window_end=row.window_end.to_pydatetime(),
-            data_as_of=freshness.get(row.borrower_id),
-            composite=float(row.composite),
-            revenue=float(row.revenue),
-            consistency=float(row.consistency),
-            reliability=float(row.reliability),
-            growth=float(row.growth),
-            monthly_revenue_usd=float(row.monthly_revenue_usd),
-            order_count=int(row.order_count),
-            reasons=list(row.reasons),
-            connection_ids=list(connection_ids[row.borrower_id]),
+            borrower_id=row["borrower_id"],
+            model_version=row["model_version"],
+            as_of=row["as_of"].to_pydatetime(),
+            window_start=row["window_start"].to_pydatetime(),
+            window_end=row["window_end"].to_pydatetime(),
+            data_as_of=freshness.get(row["borrower_id"]),
+            composite=float(row["composite"]),
+            revenue=float(row["revenue"]),
+            consistency=float(row["consistency"]),
+            reliability=float(row["reliability"]),
+            growth=float(row["growth"]),
+            monthly_revenue_usd=float(row["monthly_revenue_usd"]),
+            order_count=int(row["order_count"]),
+            reasons=list(row["reasons"]),
+            connection_ids=list(connection_ids[row["borrower_id"]]),
         )
-        for row in result.itertuples(index=False)
+        for row in result.to_dict(orient="records")
     ]
     session.add_all(scores)
     await session.flush()
