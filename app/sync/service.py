@@ -95,14 +95,18 @@ async def pull_connection(
                 context, open_stream(start, end), name, connection_id, borrower_id, run_id
             )
     except NeedsReauth as exc:
-        await _finish(
-            context, connection_id, run_id, outcome, ConnectionStatus.NEEDS_REAUTH, exc.message
-        )
-    except (ConnectorError, DecryptionError) as exc:
-        message = exc.message if isinstance(exc, ConnectorError) else str(exc)
-        await _finish(context, connection_id, run_id, outcome, ConnectionStatus.ERROR, message)
+        await _fail(context, run_id, outcome, exc.message, ConnectionStatus.NEEDS_REAUTH)
+    except ConnectorError as exc:
+        await _fail(context, run_id, outcome, exc.message, ConnectionStatus.ERROR)
+    except DecryptionError as exc:
+        await _fail(context, run_id, outcome, str(exc), ConnectionStatus.ERROR)
+    except Exception as exc:
+        # Our bug or an outage of our own: the connection itself is fine, so it stays active
+        # and the next pull tries again; the run says what happened.
+        await _fail(context, run_id, outcome, f"internal error ({type(exc).__name__})", None)
+        raise
     else:
-        await _finish(context, connection_id, run_id, outcome, None, None, window=(start, end))
+        await _complete(context, run_id, outcome, (start, end))
     log.info(
         "sync_finished", connection_id=connection_id, status=outcome.status, counts=outcome.counts
     )
@@ -191,35 +195,42 @@ def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, 
     return list({tuple(row[k] for k in key): row for row in rows}.values())
 
 
-async def _finish(
-    context: AppContext,
-    connection_id: str,
-    run_id: str,
-    outcome: SyncOutcome,
-    failure: ConnectionStatus | None,
-    reason: str | None,
-    *,
-    window: tuple[datetime, datetime] | None = None,
+async def _complete(
+    context: AppContext, run_id: str, outcome: SyncOutcome, window: tuple[datetime, datetime]
 ) -> None:
-    now = utcnow()
     async with transaction(context.sessions) as session:
-        connection = await session.get(BusinessConnection, connection_id)
         run = await session.get(SyncRun, run_id)
+        connection = await session.get(BusinessConnection, outcome.connection_id)
         if connection is None or run is None:
             outcome.status = "deleted"
             return
-        run.finished_at = now
+        run.finished_at = connection.last_synced_at = utcnow()
         run.counts = outcome.counts
-        if failure is None:
-            assert window is not None
-            connection.sync_state = SyncState.COMPLETE.value
-            connection.data_window_start, connection.data_window_end = window
-            connection.last_synced_at = now
-            connection.metrics = await snapshot(session, connection_id, *window)
-            run.status = outcome.status = "complete"
-        else:
-            connection.sync_state = SyncState.FAILED.value
-            connection.status = failure.value
+        run.status = outcome.status = "complete"
+        connection.sync_state = SyncState.COMPLETE.value
+        connection.data_window_start, connection.data_window_end = window
+        connection.metrics = await snapshot(session, connection.id, *window)
+
+
+async def _fail(
+    context: AppContext,
+    run_id: str,
+    outcome: SyncOutcome,
+    reason: str,
+    status: ConnectionStatus | None,
+) -> None:
+    """End the run as failed; ``status`` (when given) is what the connection becomes."""
+    async with transaction(context.sessions) as session:
+        run = await session.get(SyncRun, run_id)
+        connection = await session.get(BusinessConnection, outcome.connection_id)
+        if connection is None or run is None:
+            outcome.status = "deleted"
+            return
+        run.finished_at = utcnow()
+        run.counts = outcome.counts
+        run.status = outcome.status = "failed"
+        run.error = outcome.error = reason
+        connection.sync_state = SyncState.FAILED.value
+        if status is not None:
+            connection.status = status.value
             connection.status_reason = reason
-            run.status = outcome.status = "failed"
-            run.error = outcome.error = reason
