@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format demo sandbox clean
+.PHONY: help setup run test lint format demo sandbox clean golden bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ lint: $(STAMP) ## ruff, import-linter contracts, mypy (strict on connectors, sco
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy connectors scoring sandbox app
+	$(BIN)/mypy connectors scoring sandbox bench app
 
 format: $(STAMP) ## format and auto-fix
 	$(BIN)/ruff format .
@@ -45,3 +45,11 @@ sandbox: $(STAMP) ## serve the platform emulators alone on 127.0.0.1:8100
 
 clean: ## remove the virtualenv, caches and the local database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis data
+
+golden: $(STAMP) ## regenerate the persona golden scores after a deliberate model change
+	CS_REGENERATE_GOLDEN=1 $(BIN)/pytest -q tests/e2e/test_persona_golden.py
+	git diff --stat tests/e2e/golden
+
+bench: $(STAMP) ## benchmarks that print their figures (batch scoring); results in bench-results/
+	mkdir -p bench-results
+	$(BIN)/python -m bench.scoring_batch --json bench-results/scoring_batch.json

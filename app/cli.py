@@ -98,29 +98,34 @@ def demo(
         list[str] | None, typer.Option(help="only these personas (repeatable)")
     ] = None,
 ) -> None:
-    """Connect every TikTok Shop sandbox persona, pull, score, and read each score as a lender."""
+    """Connect every sandbox persona (TikTok Shop, Shopify), pull, score, read as a lender."""
     from app.demo import run_demo
 
     rows = asyncio.run(run_demo(database_url, persona))
-    table = Table(title="TikTok Shop sandbox personas, as a lender reads them")
-    columns = ("persona", "status", "score", "revenue", "consist.", "reliab.", "growth")
-    for column in (*columns, "USD/month", "orders"):
-        table.add_column(column, justify="left" if column in ("persona", "status") else "right")
+    table = Table(title="Sandbox personas, as a lender reads them")
+    columns = ("platform", "persona", "status", "score", "tier", "conf.")
+    subs = ("revenue", "consist.", "reliab.", "growth")
+    for column in (*columns, *subs, "USD/month", "orders"):
+        left = column in ("platform", "persona", "status", "tier", "conf.")
+        table.add_column(column, justify="left" if left else "right")
 
     def fmt(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}"
 
     for row in rows:
-        subs = row.sub_scores
+        sub = row.sub_scores
         table.add_row(
+            row.platform,
             row.persona,
             row.status,
             fmt(row.composite),
-            *(fmt(subs.get(k)) for k in ("revenue", "consistency", "reliability", "growth")),
+            row.tier or "-",
+            row.confidence or "-",
+            *(fmt(sub.get(k)) for k in ("revenue", "consistency", "reliability", "growth")),
             "-" if row.monthly_revenue_usd is None else f"{row.monthly_revenue_usd:,.0f}",
             "-" if row.order_count is None else str(row.order_count),
         )
-    wide = Console(width=max(console.width, 110))
+    wide = Console(width=max(console.width, 140))
     wide.print(table)
     for row in rows:
         if row.reason:

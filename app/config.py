@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +25,13 @@ DEV_ENCRYPTION_KEYS = {"dev1": base64.b64encode(b"dev-only-aes-256-gcm-key-32byt
 SANDBOX_TIKTOK_APP_KEY = "sbx_tts_app_29a39d"
 SANDBOX_TIKTOK_APP_SECRET = "sbx_tts_secret_e59af819cc4b"  # noqa: S105
 SANDBOX_TIKTOK_SERVICE_ID = "7312000000000000001"
+# The Shopify app the sandbox accepts out of the box.
+SANDBOX_SHOPIFY_CLIENT_ID = "sbx_shopify_client_7d41c0"
+SANDBOX_SHOPIFY_CLIENT_SECRET = "sbx_shopify_secret_9a2e5b1f"  # noqa: S105
+# The Amazon SP-API app the sandbox accepts out of the box.
+SANDBOX_AMAZON_APPLICATION_ID = "amzn1.sellerapps.app.sbx-creditscore-0001"
+SANDBOX_AMAZON_LWA_CLIENT_ID = "amzn1.application-oa2-client.sbxcreditscore01"
+SANDBOX_AMAZON_LWA_CLIENT_SECRET = "sbx_lwa_secret_3c9d71e2"  # noqa: S105
 SANDBOX_MOUNT = "/sandbox"
 
 
@@ -53,9 +61,55 @@ class TikTokShopSettings(BaseModel):
     timeout_s: float = Field(default=30.0, gt=0)
 
 
+class ShopifySettings(BaseModel):
+    """Shopify public app. An empty admin URL template means the mounted sandbox."""
+
+    client_id: str = SANDBOX_SHOPIFY_CLIENT_ID
+    client_secret: SecretStr = SecretStr(SANDBOX_SHOPIFY_CLIENT_SECRET)
+    # Real platform: https://{shop} (the shop's myshopify.com domain, checked before use).
+    admin_base_url_template: str = ""
+    api_version: str = "2026-07"
+    # Expiring offline tokens (1-hour access token, rotating refresh token).
+    expiring_tokens: bool = True
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class AmazonSettings(BaseModel):
+    """Amazon SP-API public app. Empty URLs mean the mounted sandbox."""
+
+    application_id: str = SANDBOX_AMAZON_APPLICATION_ID
+    lwa_client_id: str = SANDBOX_AMAZON_LWA_CLIENT_ID
+    lwa_client_secret: SecretStr = SecretStr(SANDBOX_AMAZON_LWA_CLIENT_SECRET)
+    # Real platform: https://sellercentral.amazon.com (EU: https://sellercentral-europe.amazon.com)
+    consent_url: str = ""
+    # Real platform: https://api.amazon.com/auth/o2/token
+    lwa_token_url: str = ""
+    # Real platform: {"NA": "https://sellingpartnerapi-na.amazon.com", "EU": "...-eu...",
+    # "FE": "...-fe..."}; set one with CS_AMAZON__SP_API_BASE_URL__EU=...
+    sp_api_base_url: dict[str, str] = Field(default_factory=dict)
+    # Orders API: the current "2026-01-01" (searchOrders) or the deprecated "v0" (getOrders).
+    orders_api: Literal["2026-01-01", "v0"] = "2026-01-01"
+    # An authorization lasts a year; flag a connection this many days before it ends.
+    reauthorize_warning_days: int = Field(default=30, ge=1, le=180)
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("sp_api_base_url")
+    @classmethod
+    def _regions(cls, urls: dict[str, str]) -> dict[str, str]:
+        # Environment variable names are case-insensitive, so keys arrive lower-cased.
+        upper = {region.upper(): url for region, url in urls.items()}
+        unknown = set(upper) - {"NA", "EU", "FE"}
+        if unknown:
+            raise ValueError(f"unknown SP-API regions {sorted(unknown)}: use NA, EU or FE")
+        return upper
+
+
 class SandboxSettings(BaseModel):
     enabled: bool = True
     seed: int = 20_261_123
+    # The sandbox's data end at this date's UTC midnight; empty means today (so a fresh
+    # `make run` always has the last 90 days). Tests pin it to get the same data every day.
+    anchor: date | None = None
 
 
 class Settings(BaseSettings):
@@ -76,6 +130,8 @@ class Settings(BaseSettings):
     sync_window_days: int = Field(default=90, ge=1, le=365)
     log_level: str = "INFO"
     tiktok_shop: TikTokShopSettings = TikTokShopSettings()
+    shopify: ShopifySettings = ShopifySettings()
+    amazon: AmazonSettings = AmazonSettings()
     sandbox: SandboxSettings = SandboxSettings()
     # The origins a browser may be sent back to after sign-in (open-redirect guard).
     dashboard_path: str = "/dashboard"
@@ -122,6 +178,27 @@ class Settings(BaseSettings):
             url = getattr(tts, name)
             if not url or SANDBOX_MOUNT + "/" in url:
                 problems.append(f"CS_TIKTOK_SHOP__{name.upper()} must point at TikTok Shop")
+        shopify = self.shopify
+        if shopify.client_id == SANDBOX_SHOPIFY_CLIENT_ID or (
+            shopify.client_secret.get_secret_value() == SANDBOX_SHOPIFY_CLIENT_SECRET
+        ):
+            problems.append("CS_SHOPIFY__CLIENT_ID/CLIENT_SECRET are the sandbox credentials")
+        template = shopify.admin_base_url_template
+        if not template or SANDBOX_MOUNT + "/" in template or "{shop}" not in template:
+            problems.append("CS_SHOPIFY__ADMIN_BASE_URL_TEMPLATE must be https://{shop}")
+        amazon = self.amazon
+        if amazon.application_id == SANDBOX_AMAZON_APPLICATION_ID or (
+            amazon.lwa_client_secret.get_secret_value() == SANDBOX_AMAZON_LWA_CLIENT_SECRET
+        ):
+            problems.append("CS_AMAZON__APPLICATION_ID/LWA_CLIENT_SECRET are the sandbox's")
+        for name in ("consent_url", "lwa_token_url"):
+            url = getattr(amazon, name)
+            if not url or SANDBOX_MOUNT + "/" in url:
+                problems.append(f"CS_AMAZON__{name.upper()} must point at Amazon")
+        if not amazon.sp_api_base_url or any(
+            SANDBOX_MOUNT + "/" in url for url in amazon.sp_api_base_url.values()
+        ):
+            problems.append("CS_AMAZON__SP_API_BASE_URL__<REGION> must point at Amazon")
         if problems:
             raise ValueError(f"refusing to start in {self.env.value} mode: " + "; ".join(problems))
         return self
@@ -148,6 +225,29 @@ class Settings(BaseSettings):
             tts.auth_base_url or self.sandbox_url("/tiktok-shop/auth"),
             tts.api_base_url or self.sandbox_url("/tiktok-shop/api"),
         )
+
+    @property
+    def amazon_urls(self) -> tuple[str, str, dict[str, str]]:
+        """(Seller Central, LWA token URL, SP-API base URL per region), sandbox by default."""
+        amazon = self.amazon
+        sandbox_api = self.sandbox_url("/amazon/sp-api")
+        return (
+            amazon.consent_url or self.sandbox_url("/amazon/seller-central"),
+            amazon.lwa_token_url or self.sandbox_url("/amazon/lwa/auth/o2/token"),
+            amazon.sp_api_base_url or {region: sandbox_api for region in ("NA", "EU", "FE")},
+        )
+
+    @property
+    def amazon_redirect_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/api/amazon/callback"
+
+    @property
+    def shopify_admin_template(self) -> str:
+        return self.shopify.admin_base_url_template or self.sandbox_url("/shopify/{shop}")
+
+    @property
+    def shopify_redirect_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/api/shopify/callback"
 
     @property
     def tiktok_redirect_url(self) -> str:

@@ -6,7 +6,9 @@ the dependencies in `app.deps`, by jobs directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.kit.crypto import Keyring
 from app.kit.signed import Signer
+from app.models.base import utcnow
 
 if TYPE_CHECKING:
     from app.jobs import Jobs
@@ -28,6 +31,9 @@ class AppContext:
     keyring: Keyring
     signer: Signer
     http: httpx.AsyncClient
+    # Service time: the end of every sync window, when facts were observed, what a score is
+    # "as of". Tests pin it; platforms keep their own clocks.
+    clock: Callable[[], datetime] = utcnow
     jobs: Jobs = field(init=False)
 
     @classmethod

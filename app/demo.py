@@ -1,17 +1,18 @@
 """`creditscore demo`: the whole borrower-to-lender flow against the sandbox, without a browser.
 
-Every TikTok Shop persona signs in, connects through OAuth (the sandbox's control API approves
-the consent as the persona would), the service pulls 90 days and scores, and a lender with a
-grant reads the score over the lender API. Everything runs in-process over ASGI transports; the
-service code is exactly the code `make run` serves.
+Every TikTok Shop, Shopify and Amazon persona signs in, connects through OAuth (the sandbox's
+control API approves the consent as the persona would), the service pulls 90 days and scores,
+and a lender with a grant reads the score over the lender API. Everything runs in-process over ASGI
+transports; the service code is exactly the code `make run` serves.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +20,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi import FastAPI
 
-from app.config import Environment, SandboxSettings, Settings, TikTokShopSettings
+from app.config import (
+    AmazonSettings,
+    Environment,
+    SandboxSettings,
+    Settings,
+    ShopifySettings,
+    TikTokShopSettings,
+)
 from app.db import transaction
 from app.lenders.keys import create_lender, issue_key
 from app.main import create_app, sandbox_app
@@ -28,12 +36,18 @@ SERVICE = "http://creditscore.demo"
 SANDBOX = "http://sandbox.demo"
 
 
+PLATFORMS = ("tiktok_shop", "shopify", "amazon")
+
+
 @dataclass(frozen=True)
 class DemoRow:
+    platform: str
     persona: str
     story: str
     status: str
     composite: float | None
+    tier: str | None
+    confidence: str | None
     sub_scores: dict[str, float]
     monthly_revenue_usd: float | None
     order_count: int | None
@@ -46,6 +60,12 @@ def demo_settings(
     """Settings that send every platform call to a sandbox at ``SANDBOX`` (an ASGI transport)."""
     root = f"{SANDBOX}/tiktok-shop"
     return Settings(
+        shopify=ShopifySettings(admin_base_url_template=f"{SANDBOX}/shopify/{{shop}}"),
+        amazon=AmazonSettings(
+            consent_url=f"{SANDBOX}/amazon/seller-central",
+            lwa_token_url=f"{SANDBOX}/amazon/lwa/auth/o2/token",
+            sp_api_base_url={region: f"{SANDBOX}/amazon/sp-api" for region in ("NA", "EU", "FE")},
+        ),
         env=env,
         data_dir=data_dir,
         database_url=database_url or "",
@@ -62,14 +82,14 @@ def demo_settings(
 
 @asynccontextmanager
 async def in_process(
-    settings: Settings,
+    settings: Settings, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
     """The service and a sandbox wired together over ASGI: (app, service client, sandbox client).
 
     ``settings`` must send platform calls to ``SANDBOX`` (see `demo_settings`).
     """
     sandbox = sandbox_app(settings)
-    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox))
+    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox), clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
@@ -84,11 +104,16 @@ async def run_demo(
     with tempfile.TemporaryDirectory(prefix="creditscore-demo-") as tmp:
         async with in_process(demo_settings(database_url, Path(tmp))) as (app, service, platform):
             catalog = (await platform.get("/_sandbox/personas")).raise_for_status().json()
-            wanted = [p for p in catalog["tiktok_shop"] if personas is None or p["id"] in personas]
+            wanted = [
+                (name, persona)
+                for name in PLATFORMS
+                for persona in catalog[name]
+                if personas is None or persona["id"] in personas
+            ]
             lender_id, api_key = await _demo_lender(app)
             return [
-                await _one(app, service, platform, persona, lender_id, api_key)
-                for persona in wanted
+                await _one(app, service, platform, name, persona, lender_id, api_key)
+                for name, persona in wanted
             ]
 
 
@@ -104,50 +129,57 @@ async def _demo_lender(app: Any) -> tuple[str, str]:
         return lender.id, (await issue_key(session, lender, "demo")).plaintext
 
 
+async def _consent_url(
+    service: httpx.AsyncClient, platform_name: str, persona: dict[str, Any], auth: dict[str, str]
+) -> str:
+    """The service's authorization URL for the persona's account (TikTok seller or creator,
+    or the persona's Shopify store)."""
+    if platform_name == "shopify":
+        path, params = "/api/shopify/auth", {"shop": persona["shop"]}
+    elif platform_name == "amazon":
+        path, params = "/api/amazon/auth", {"region": persona["region"]}
+    else:
+        path, params = "/api/tiktokshop/auth", {"creator": persona.get("role") == "creator"}
+    response = await service.get(path, params=params, headers=auth)
+    url: str = response.raise_for_status().json()["authUrl"]
+    return url
+
+
 async def _one(
     app: Any,
     service: httpx.AsyncClient,
     platform: httpx.AsyncClient,
+    platform_name: str,
     persona: dict[str, Any],
     lender_id: str,
     api_key: str,
 ) -> DemoRow:
     auth = await _borrower(service, persona["id"])
-    creator = persona.get("role") == "creator"
-    url = (
-        (await service.get("/api/tiktokshop/auth", params={"creator": creator}, headers=auth))
-        .raise_for_status()
-        .json()["authUrl"]
-    )
+    url = await _consent_url(service, platform_name, persona, auth)
     state = parse_qs(urlsplit(url).query)["state"][0]
     consent = await platform.post(
-        "/_sandbox/tiktok_shop/authorize", json={"persona": persona["id"], "state": state}
+        f"/_sandbox/{platform_name}/authorize", json={"persona": persona["id"], "state": state}
     )
     callback = urlsplit(consent.raise_for_status().json()["callback_url"])
     landed = await service.get(f"{callback.path}?{callback.query}", headers=auth)
     landing = landed.headers.get("location", "")
     await app.state.context.jobs.drain()
     borrower_id = (await service.get("/api/me", headers=auth)).json()["id"]
-    (
-        await service.post("/api/grants", json={"lender_id": lender_id}, headers=auth)
-    ).raise_for_status()
-    score = (
-        (
-            await service.get(
-                f"/v1/borrowers/{borrower_id}/score", headers={"Authorization": f"Bearer {api_key}"}
-            )
-        )
-        .raise_for_status()
-        .json()
-    )
+    granted = await service.post("/api/grants", json={"lender_id": lender_id}, headers=auth)
+    granted.raise_for_status()
+    lender = {"Authorization": f"Bearer {api_key}"}
+    read = await service.get(f"/v1/borrowers/{borrower_id}/score", headers=lender)
+    score = read.raise_for_status().json()
     reasons = score.get("reasons") or []
+    connected = "_connected=true" in landing
     return DemoRow(
+        platform=platform_name,
         persona=persona["id"],
         story=persona.get("story", ""),
-        status=score["status"]
-        if "tiktokshop_connected=true" in landing
-        else f"connect failed ({landing})",
+        status=score["status"] if connected else f"connect failed ({landing})",
         composite=score.get("composite"),
+        tier=score.get("tier"),
+        confidence=score.get("confidence"),
         sub_scores=score.get("sub_scores") or {},
         monthly_revenue_usd=score.get("monthly_revenue_usd"),
         order_count=score.get("order_count"),

@@ -8,8 +8,9 @@ platform calls to an in-process sandbox instead of the network.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
@@ -17,34 +18,50 @@ from fastapi import FastAPI
 from app import db
 from app.borrowers.endpoints import router as borrowers_router
 from app.config import SANDBOX_MOUNT, Settings
+from app.connections.amazon_endpoints import router as amazon_router
 from app.connections.endpoints import router as connections_router
+from app.connections.shopify_endpoints import router as shopify_router
 from app.context import AppContext
 from app.jobs import Jobs
 from app.kit.errors import install_error_handler
 from app.kit.signed import Signer
 from app.lenders.endpoints import router as lenders_router
 from app.logging import configure as configure_logging
+from app.models.base import utcnow
 from app.scores.endpoints import router as scores_router
 from app.web.pages import router as pages_router
+from app.webhooks.endpoints import router as webhooks_router
 
 
 def sandbox_app(settings: Settings):  # type: ignore[no-untyped-def]
     """The platform emulators, registered with this service's app credentials and callback."""
-    from sandbox.config import SandboxConfig, TikTokAppConfig
+    from sandbox.config import AmazonAppConfig, SandboxConfig, ShopifyAppConfig, TikTokAppConfig
     from sandbox.server import create_sandbox_app
 
     tts = settings.tiktok_shop
-    return create_sandbox_app(
-        SandboxConfig(
-            seed=settings.sandbox.seed,
-            tiktok=TikTokAppConfig(
-                app_key=tts.app_key,
-                app_secret=tts.app_secret.get_secret_value(),
-                service_id=tts.service_id,
-                redirect_url=settings.tiktok_redirect_url,
-            ),
-        )
+    config = SandboxConfig(
+        seed=settings.sandbox.seed,
+        tiktok=TikTokAppConfig(
+            app_key=tts.app_key,
+            app_secret=tts.app_secret.get_secret_value(),
+            service_id=tts.service_id,
+            redirect_url=settings.tiktok_redirect_url,
+        ),
+        shopify=ShopifyAppConfig(
+            client_id=settings.shopify.client_id,
+            client_secret=settings.shopify.client_secret.get_secret_value(),
+            redirect_url=settings.shopify_redirect_url,
+        ),
+        amazon=AmazonAppConfig(
+            application_id=settings.amazon.application_id,
+            lwa_client_id=settings.amazon.lwa_client_id,
+            lwa_client_secret=settings.amazon.lwa_client_secret.get_secret_value(),
+            redirect_url=settings.amazon_redirect_url,
+        ),
     )
+    if settings.sandbox.anchor is not None:
+        config.anchor = settings.sandbox.anchor
+    return create_sandbox_app(config)
 
 
 def create_app(
@@ -52,6 +69,7 @@ def create_app(
     *,
     platform_transport: httpx.AsyncBaseTransport | None = None,
     migrate: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
 
@@ -75,6 +93,7 @@ def create_app(
             keyring=AppContext.keyring_from(settings),
             signer=Signer(settings.secret_key.get_secret_value()),
             http=http,
+            clock=clock or utcnow,
         )
         context.jobs = Jobs(context)
         app.state.context = context
@@ -95,6 +114,9 @@ def create_app(
     for router in (
         borrowers_router,
         connections_router,
+        shopify_router,
+        amazon_router,
+        webhooks_router,
         scores_router,
         lenders_router,
         pages_router,

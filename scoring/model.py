@@ -1,115 +1,126 @@
-"""The v0 score: four sub-scores, their weighted composite and the reasons behind it.
+"""The v1 score: four sub-scores, their weighted composite, tier, confidence and reasons.
 
-:func:`score_frames` is the one entry point. It validates the input frames, keeps only facts of
-the connections listed in ``frames.connections`` (matched on borrower_id and connection_id),
-computes the features over the window ``[as_of - days, as_of)`` for every borrower at once and
-returns a ``ScoreFrame``: one row per borrower with a connection, sorted by ``borrower_id``.
+:func:`score_frames` is the one entry point. It validates the input frames
+(:mod:`scoring.validation`), turns the facts known at as-of into integer-coded arrays
+(:mod:`scoring.facts`), computes every feature family for all borrowers at once with numpy
+(no per-borrower Python loop: one borrower or a million run the same array code) and returns a
+``ScoreFrame``: one row per borrower of ``frames.connections``, sorted by ``borrower_id``.
 
 Sub-scores are points in [0, 100]. ``composite`` is the weighted sum of the *unrounded*
-sub-scores; every score is then rounded to 1 decimal for output (so the composite may differ by
-up to 0.05 from the weighted sum of the printed sub-scores). ``monthly_revenue_usd`` is rounded
-to cents.
+sub-scores; every score is then rounded to 1 decimal (so the composite may differ by up to 0.05
+from the weighted sum of the printed sub-scores). ``tier`` is read from the unrounded composite.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
-from scoring.features.consistency import (
-    active_week_count,
-    consistency_points,
-    weekly_income_cv,
-    weekly_income_usd,
+from scoring.facts import collect_facts
+from scoring.features import blend, per_borrower
+from scoring.features.consistency import consistency_features
+from scoring.features.evidence import confidence_levels, evidence_score, pending_features
+from scoring.features.growth import growth_features, growth_points
+from scoring.features.reliability import health_signals, reliability_features
+from scoring.features.revenue import (
+    next_tier_usd,
+    reconciliation,
+    revenue_features,
+    revenue_points,
 )
-from scoring.features.growth import growth_points, half_window_revenue_usd, revenue_change
-from scoring.features.reliability import (
-    cancellation_rate,
-    order_counts,
-    reliability_points,
-    return_count,
-    return_rate,
-)
-from scoring.features.revenue import income_events_usd, monthly_net_revenue_usd, revenue_points
 from scoring.params import DEFAULT_PARAMS, MODEL_VERSION, Params
 from scoring.reasons import reason_lists
-from scoring.schemas import Frames, IncomeEventFrame, ScoreFrame, validate_frames
+from scoring.schemas import SUB_SCORES, Frames, ScoreFrame
+from scoring.validation import validate
 from scoring.window import ScoringWindow
 
 __all__ = ["MODEL_VERSION", "SUB_SCORES", "borrower_features", "score_frames"]
 
-SUB_SCORES = ("revenue", "consistency", "reliability", "growth")
-
-_FACT_FRAMES = ("orders", "returns", "commissions", "settlements")
-_SORT_KEYS = {
-    "orders": ["borrower_id", "connection_id", "order_id"],
-    "returns": ["borrower_id", "connection_id", "return_id"],
-    "commissions": ["borrower_id", "connection_id", "order_id"],
-    "settlements": ["borrower_id", "connection_id", "statement_id"],
-    "connections": ["borrower_id", "connection_id"],
-}
+_CONSISTENCY = ("active_weeks", "weekly_cv", "monthly_stability", "shop_age", "seller_type")
+_RELIABILITY = ("rating", "return_rate", "cancellation_rate", "on_time", "violations")
+_GROWTH = ("revenue_trend", "order_trend", "affiliate_trend")
 
 
-def _scored_facts(frames: Frames) -> Frames:
-    """Facts of the listed connections only, each frame in a canonical row order.
+def _weights(section: object, names: tuple[str, ...], suffix: str) -> list[float]:
+    return [float(getattr(section, f"{name}{suffix}")) for name in names]
 
-    A canonical order makes float sums, and so the scores, independent of how the caller
-    ordered its rows.
+
+def _sub_score(
+    f: dict[str, np.ndarray], sub: str, names: tuple[str, ...], weights: list[float], empty: float
+) -> None:
+    """Blend the components ``<name>_component`` of ``f`` into ``f[sub]`` (points) and record
+    each component's effective share as ``<sub>_share_<name>``."""
+    components = [(w, f[f"{name}_component"]) for w, name in zip(weights, names, strict=True)]
+    mixed, shares = blend(components, empty)
+    f[sub] = 100.0 * mixed
+    for name, share in zip(names, shares, strict=True):
+        f[f"{sub}_share_{name}"] = share
+    f[f"{sub}_signals"] = (np.stack(shares) > 0.0).sum(axis=0)
+
+
+def borrower_features(
+    frames: Frames, as_of: pd.Timestamp | datetime, params: Params | None = None
+) -> pd.DataFrame:
+    """Every per-borrower feature, component and unrounded sub-score, indexed by borrower_id.
+
+    The analysts' view of what :func:`score_frames` decides from; same validation.
     """
-    pairs = frames.connections[["borrower_id", "connection_id"]]
-    kept: dict[str, pd.DataFrame] = {}
-    for name in _FACT_FRAMES:
-        frame: pd.DataFrame = getattr(frames, name)
-        kept[name] = frame.merge(pairs, on=["borrower_id", "connection_id"], how="inner")
-    kept["connections"] = frames.connections
-    return Frames(
-        **{
-            name: frame.sort_values(_SORT_KEYS[name], ignore_index=True, kind="stable")
-            for name, frame in kept.items()
-        }
+    p = DEFAULT_PARAMS if params is None else params
+    window = ScoringWindow.ending_at(as_of, p.window)
+    f = _features(frames, window, p)
+    return pd.DataFrame(
+        {k: v for k, v in f.items() if k != "borrowers"},
+        index=pd.Index(f["borrowers"], name="borrower_id"),
     )
 
 
-def borrower_features(frames: Frames, window: ScoringWindow, params: Params) -> pd.DataFrame:
-    """Per-borrower features and unrounded sub-score points, indexed by ``borrower_id``.
+def _features(frames: Frames, window: ScoringWindow, p: Params) -> dict[str, np.ndarray]:
+    v = validate(frames)
+    facts = collect_facts(v, window, p)
+    n = len(facts.borrowers)
+    conns = v.frames.connections
+    f: dict[str, np.ndarray] = {"borrowers": facts.borrowers}
+    f.update(revenue_features(facts, n, p.window.days_per_month))
+    f["commission_count"] = per_borrower(facts.com_b, None, n)
+    f["activity_count"] = f["sale_count"] + f["commission_count"]
+    f["revenue"] = revenue_points(f["monthly_revenue_usd"], p)
+    f["next_tier_usd"] = next_tier_usd(f["monthly_revenue_usd"], p)
+    f.update(reconciliation(facts, window, p, n))
+    f.update(consistency_features(facts, conns, window, p, n))
+    f.update(
+        reliability_features(
+            facts, health_signals(v.frames.shop_health, conns, facts.conn_b, window), p, n
+        )
+    )
+    f.update(growth_features(facts, window, p, n))
+    f.update(pending_features(conns, facts.conn_b, window, p, n))
 
-    ``frames`` must be validated; its fact frames must hold only scored connections. Rows are
-    the borrowers of ``frames.connections``, sorted.
-    """
-    borrowers = pd.Index(
-        sorted(frames.connections["borrower_id"].unique()), name="borrower_id", dtype="str"
+    _sub_score(
+        f, "consistency", _CONSISTENCY, _weights(p.consistency, _CONSISTENCY, "_weight"), 0.0
     )
-    events = IncomeEventFrame.validate(
-        income_events_usd(frames.orders, frames.returns, frames.commissions, window, params.revenue)
+    _sub_score(
+        f,
+        "reliability",
+        _RELIABILITY,
+        _weights(p.reliability, _RELIABILITY, "_weight"),
+        p.reliability.no_signal_points / 100.0,
     )
-    week_days = params.consistency.week_days
-    weeks = window.week_count(week_days)
-    counts = order_counts(frames.orders, window, borrowers)
-    returns = return_count(frames.returns, window, borrowers, params.reliability)
-    halves = half_window_revenue_usd(events, window, borrowers)
-
-    f = pd.DataFrame(index=borrowers)
-    f["monthly_revenue_usd"] = monthly_net_revenue_usd(
-        events, window, borrowers, params.window.days_per_month
-    )
-    f["revenue"] = revenue_points(f["monthly_revenue_usd"], params.revenue)
-    f["active_weeks"] = active_week_count(events, window, borrowers, week_days)
-    f["weekly_cv"] = weekly_income_cv(weekly_income_usd(events, window, borrowers, week_days))
-    f["consistency"] = consistency_points(
-        f["active_weeks"], weeks, f["weekly_cv"], params.consistency
-    )
-    f = f.join(counts)
-    f["returns"] = returns
-    f["return_rate"] = return_rate(returns, counts["paid_orders"])
-    f["cancellation_rate"] = cancellation_rate(counts["cancelled_orders"], counts["all_orders"])
-    f["reliability"] = reliability_points(
-        f["return_rate"], f["cancellation_rate"], f["all_orders"], params.reliability
-    )
-    f = f.join(halves)
-    f["revenue_change"] = revenue_change(f["early"], f["late"])
-    f["growth"] = growth_points(f["revenue_change"], params.growth)
+    neutral = float(growth_points(np.zeros(1), p)[0]) / 100.0
+    _sub_score(f, "growth", _GROWTH, _weights(p.growth, _GROWTH, "_weight"), neutral)
+    weights = p.weights.as_dict()
+    f["composite"] = np.sum([weights[name] * f[name] for name in SUB_SCORES], axis=0)
+    f["evidence"] = evidence_score(f, p)
     return f
+
+
+def _tiers(composite: np.ndarray, p: Params) -> np.ndarray:
+    bounds = np.asarray(p.tiers.min_composite)
+    # bounds decrease; count how many bounds the composite falls below.
+    position = (composite[:, None] < bounds[None, :]).sum(axis=1)
+    names = np.asarray(p.tiers.names, dtype=object)
+    return np.asarray(names[np.minimum(position, len(names) - 1)])
 
 
 def score_frames(
@@ -120,17 +131,18 @@ def score_frames(
     Parameters
     ----------
     frames
-        The five input frames (see :mod:`scoring.schemas`).
+        The seven input frames (see :mod:`scoring.schemas`).
     as_of
-        Timezone-aware instant; only facts created before it, within the last
-        ``params.window.days`` days, count.
+        Timezone-aware instant; only facts observed by then and dated before it, within the
+        last ``params.window.days`` days, count.
     params
-        Model parameters; the v0 file by default.
+        Model parameters; ``scoring/params/v1.toml`` by default.
 
     Returns
     -------
     pd.DataFrame
-        A validated ``ScoreFrame``, one row per borrower, sorted by ``borrower_id``.
+        A ``ScoreFrame`` (validated against its pandera model), one row per borrower,
+        sorted by ``borrower_id``.
 
     Raises
     ------
@@ -140,35 +152,36 @@ def score_frames(
         If ``as_of`` is naive or a currency has no USD rate.
     """
     p = DEFAULT_PARAMS if params is None else params
-    window = ScoringWindow.ending_at(as_of, p.window.days)
-    facts = _scored_facts(validate_frames(frames))
-    f = borrower_features(facts, window, p)
-    weeks = window.week_count(p.consistency.week_days)
-    reasons = reason_lists(f, weeks, window.days / 2, p)
+    window = ScoringWindow.ending_at(as_of, p.window)
+    f = _features(frames, window, p)
+    pending = f["pending"]
+    scored = ~pending
 
-    weights = p.weights.as_dict()
-    composite = sum(weights[name] * f[name] for name in SUB_SCORES)
+    def points(values: np.ndarray) -> np.ndarray:
+        return np.where(scored, np.round(np.clip(values, 0.0, 100.0), 1), np.nan)
+
+    tiers = _tiers(f["composite"], p).astype(object)
+    tiers[pending] = None
+    confidence = confidence_levels(f["evidence"], p).astype(object)
+    confidence[pending] = None
+    n = len(f["borrowers"])
     out = pd.DataFrame(
         {
-            "borrower_id": f.index.astype("str"),
-            "composite": pd.Series(composite, index=f.index).clip(0.0, 100.0).round(1),
-            **{name: f[name].clip(0.0, 100.0).round(1) for name in SUB_SCORES},
-            "monthly_revenue_usd": f["monthly_revenue_usd"].round(2),
-            "order_count": f["paid_orders"].astype("int64"),
-            "reasons": reasons,
-            "model_version": p.model_version,
-            "as_of": window.end,
-            "window_start": window.start,
-            "window_end": window.end,
-        }
-    ).reset_index(drop=True)
-    out = out.astype(
-        {
-            "model_version": "str",
-            "as_of": "datetime64[ns, UTC]",
-            "window_start": "datetime64[ns, UTC]",
-            "window_end": "datetime64[ns, UTC]",
+            "borrower_id": pd.array(f["borrowers"], dtype="str"),
+            "status": np.where(pending, "pending", "scored"),
+            "composite": points(f["composite"]),
+            **{name: points(f[name]) for name in SUB_SCORES},
+            "tier": pd.array(tiers, dtype="str"),
+            "confidence": pd.array(confidence, dtype="str"),
+            "reasons": pd.Series(reason_lists(f, p), dtype=object),
+            "monthly_revenue_usd": np.where(scored, np.round(f["monthly_revenue_usd"], 2), np.nan),
+            "order_count": f["sale_count"].astype(np.int64),
+            "model_version": pd.array([p.model_version] * n, dtype="str"),
+            "as_of": pd.Series(window.end, index=range(n)),
+            "window_start": pd.Series(window.start, index=range(n)),
+            "window_end": pd.Series(window.end, index=range(n)),
         }
     )
+    out["status"] = out["status"].astype("str")
     validated: pd.DataFrame = ScoreFrame.validate(out)
     return validated

@@ -1,44 +1,48 @@
 """Pandera contracts of every frame scoring reads or writes, and the :class:`Frames` container.
 
-The app builds the five input frames from its tables (one row per canonical record of
-``connectors.core.records``); :func:`validate_frames` checks all of them lazily and raises one
-:class:`FramesInvalidError` listing every problem. Conventions shared by all input frames:
+The app builds the seven input frames from its tables; :func:`scoring.validation.validate_frames`
+checks all of them against these models and raises one :class:`FramesInvalidError` listing
+every problem. Conventions shared by the input frames:
 
-* every frame carries ``borrower_id``, ``connection_id`` and ``platform`` (non-null strings);
+* every fact frame carries ``borrower_id``, ``connection_id`` and ``platform`` (non-null strings);
 * strings may be pandas ``str``/``string`` or ``object`` columns;
-* datetimes must be timezone-aware; any aware column is converted to ``datetime64[ns, UTC]``
-  before checking, a naive one is rejected (it is never guessed to be UTC);
-* amounts are floats in major currency units with an ISO 4217 ``currency`` beside them; an
-  ``object`` column of ``Decimal`` is accepted and coerced to float64 (the one place money
-  becomes float).
+* datetimes must be timezone-aware; any aware column is converted to ``datetime64[ns, UTC]``,
+  a naive one is rejected (it is never guessed to be UTC);
+* amounts are float64 in *major* currency units beside an ISO 4217 ``currency`` (150000 IDR is
+  Rp150,000; zero-decimal currencies such as IDR, VND and JPY need no scaling); an ``object``
+  column of ``Decimal`` is coerced to float64, the one place money becomes float;
+* ``observed_at`` is when the app first stored a fact; a score as of a date uses only facts
+  observed by then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 from pandera.typing import Series
 
 __all__ = [
     "CURRENCY_PATTERN",
     "MAX_REASONS",
     "ORDER_STATUSES",
+    "REASON_SUB_SCORES",
     "ROLES",
+    "SUB_SCORES",
     "CommissionFrame",
     "ConnectionFrame",
     "Frames",
     "FramesInvalidError",
-    "IncomeEventFrame",
+    "FxRateFrame",
     "OrderFrame",
     "ReturnFrame",
     "ScoreFrame",
     "SettlementFrame",
-    "validate_frames",
+    "ShopHealthFrame",
+    "empty_frame",
 ]
 
 ORDER_STATUSES = (
@@ -53,8 +57,12 @@ ORDER_STATUSES = (
 ROLES = ("seller", "creator")
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 MAX_REASONS = 4
-REASON_KEYS = frozenset({"code", "sub_score", "message"})
 SUB_SCORES = ("revenue", "consistency", "reliability", "growth")
+#: ``sub_score`` of a reason: one of the four, or ``evidence`` for reasons that explain the
+#: confidence or a pending status rather than lost points.
+REASON_SUB_SCORES = (*SUB_SCORES, "evidence")
+STATUSES = ("scored", "pending")
+CONFIDENCES = ("high", "medium", "low")
 
 _UTC_NS = {"unit": "ns", "tz": "UTC"}
 
@@ -73,13 +81,7 @@ def _amount(**kwargs: Any) -> Any:
     return pa.Field(coerce=True, **kwargs)
 
 
-class _BorrowerFrame(pa.DataFrameModel):
-    """Columns every input frame carries."""
-
-    borrower_id: Series[str]
-    connection_id: Series[str]
-    platform: Series[str]
-
+class _Strict(pa.DataFrameModel):
     class Config:
         strict = True
 
@@ -96,27 +98,48 @@ class _BorrowerFrame(pa.DataFrameModel):
         return out
 
 
+class _BorrowerFrame(_Strict):
+    """Columns every borrower frame carries."""
+
+    borrower_id: Series[str]
+    connection_id: Series[str]
+    platform: Series[str]
+
+
 class OrderFrame(_BorrowerFrame):
-    """One row per order (``OrderRecord``); unique per (connection_id, order_id)."""
+    """One row per order, in its latest stored state; unique per (connection_id, order_id).
+
+    ``paid_at``/``cancelled_at``/``delivered_at`` date the state changes when the platform
+    gives them; ``buyer_ref`` is an opaque buyer key (unused by v1).
+    """
 
     order_id: Series[str]
     created_at: Series[pd.DatetimeTZDtype] = _utc()
+    updated_at: Series[pd.DatetimeTZDtype] = _utc()
+    observed_at: Series[pd.DatetimeTZDtype] = _utc()
     status: Series[str] = pa.Field(isin=ORDER_STATUSES)
     currency: Series[str] = _currency()
     total_amount: Series[float] = _amount(ge=0.0)
     is_sample: Series[bool]
+    paid_at: Series[pd.DatetimeTZDtype] = _utc(nullable=True)
+    cancelled_at: Series[pd.DatetimeTZDtype] = _utc(nullable=True)
+    delivered_at: Series[pd.DatetimeTZDtype] = _utc(nullable=True)
+    buyer_ref: Series[str] = pa.Field(nullable=True)
 
     class Config:
         unique: ClassVar[list[str]] = ["connection_id", "order_id"]
 
 
 class ReturnFrame(_BorrowerFrame):
-    """One row per return or refund request (``ReturnRecord``); ``status`` is the platform's."""
+    """One row per return or refund request; ``status``/``return_type`` are the platform's."""
 
     return_id: Series[str]
     order_id: Series[str]
     created_at: Series[pd.DatetimeTZDtype] = _utc()
+    updated_at: Series[pd.DatetimeTZDtype] = _utc()
+    observed_at: Series[pd.DatetimeTZDtype] = _utc()
     status: Series[str]
+    return_type: Series[str]
     currency: Series[str] = _currency()
     refund_amount: Series[float] = _amount(ge=0.0)
 
@@ -125,7 +148,7 @@ class ReturnFrame(_BorrowerFrame):
 
 
 class CommissionFrame(_BorrowerFrame):
-    """One row per affiliate-attributed order (``AffiliateCommissionRecord``).
+    """One row per affiliate-attributed order.
 
     ``role`` is the account's side: a seller pays the commission, a creator earns it.
     ``actual_commission`` is null until the platform settles the order.
@@ -133,11 +156,12 @@ class CommissionFrame(_BorrowerFrame):
 
     order_id: Series[str]
     created_at: Series[pd.DatetimeTZDtype] = _utc()
+    observed_at: Series[pd.DatetimeTZDtype] = _utc()
     role: Series[str] = pa.Field(isin=ROLES)
     status: Series[str]
     currency: Series[str] = _currency()
-    estimated_commission: Series[float] = _amount()
-    actual_commission: Series[float] = _amount(nullable=True)
+    estimated_commission: Series[float] = _amount(ge=0.0)
+    actual_commission: Series[float] = _amount(nullable=True, ge=0.0)
     settled: Series[bool]
 
     class Config:
@@ -145,29 +169,53 @@ class CommissionFrame(_BorrowerFrame):
 
 
 class SettlementFrame(_BorrowerFrame):
-    """One row per finance statement (``SettlementRecord``); amounts are signed. Unused by v0."""
+    """One row per finance statement (payout); amounts are signed, fees negative.
+
+    ``revenue_amount`` is the gross the statement settles (before fees), where the platform
+    reports it; ``fee_amount`` the fees it deducted.
+    """
 
     statement_id: Series[str]
     statement_time: Series[pd.DatetimeTZDtype] = _utc()
+    observed_at: Series[pd.DatetimeTZDtype] = _utc()
     currency: Series[str] = _currency()
     settlement_amount: Series[float] = _amount()
+    revenue_amount: Series[float] = _amount(nullable=True)
+    fee_amount: Series[float] = _amount(nullable=True)
 
     class Config:
         unique: ClassVar[list[str]] = ["connection_id", "statement_id"]
 
 
+class ShopHealthFrame(_BorrowerFrame):
+    """Snapshots of a shop's platform health; the latest observed at or before as-of counts.
+
+    Any signal may be null (the platform does not give it). TikTok Shop gives none yet.
+    """
+
+    observed_at: Series[pd.DatetimeTZDtype] = _utc()
+    rating: Series[float] = _amount(nullable=True, ge=0.0, le=5.0)
+    violations: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, coerce=True)
+    on_time_delivery_rate: Series[float] = _amount(nullable=True, ge=0.0, le=1.0)
+
+
 class ConnectionFrame(_BorrowerFrame):
     """One row per connected account; the borrowers listed here are the ones scored.
 
-    ``data_start``/``data_end`` bound the period the connection's data covers.
+    ``data_start``/``data_end`` bound the period the stored data covers completely;
+    ``sync_complete`` says the full window was pulled; ``visible_days`` is how far back the
+    platform lets us see (null = unlimited). ``shop_created_at`` is the platform's date.
     """
 
     role: Series[str] = pa.Field(isin=ROLES)
     region: Series[str] = pa.Field(nullable=True)
     currency: Series[str] = _currency(nullable=True)
+    seller_type: Series[str] = pa.Field(nullable=True)
     shop_created_at: Series[pd.DatetimeTZDtype] = _utc(nullable=True)
     data_start: Series[pd.DatetimeTZDtype] = _utc()
     data_end: Series[pd.DatetimeTZDtype] = _utc()
+    sync_complete: Series[bool]
+    visible_days: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, coerce=True)
 
     class Config:
         unique: ClassVar[list[str]] = ["connection_id"]
@@ -177,53 +225,43 @@ class ConnectionFrame(_BorrowerFrame):
         return df["data_start"] <= df["data_end"]
 
 
-class IncomeEventFrame(pa.DataFrameModel):
-    """Signed USD money events of a window, one per order, refund or creator commission.
+class FxRateFrame(_Strict):
+    """USD per unit of a currency on a UTC calendar day (``date`` at midnight UTC)."""
 
-    Built by :func:`scoring.features.revenue.income_events_usd`; ``kind`` is ``order``,
-    ``refund`` (negative amount) or ``commission``.
-    """
-
-    borrower_id: Series[str]
-    created_at: Series[pd.DatetimeTZDtype] = _utc()
-    kind: Series[str] = pa.Field(isin=("order", "refund", "commission"))
-    amount_usd: Series[float]
+    currency: Series[str] = _currency()
+    date: Series[pd.DatetimeTZDtype] = _utc()
+    usd_per_unit: Series[float] = _amount(gt=0.0)
 
     class Config:
-        strict = True
+        unique: ClassVar[list[str]] = ["currency", "date"]
 
-
-def _is_reason_list(value: object) -> bool:
-    if not isinstance(value, list) or len(value) > MAX_REASONS:
-        return False
-    return all(
-        isinstance(item, dict)
-        and set(item) == REASON_KEYS
-        and isinstance(item["code"], str)
-        and item["sub_score"] in SUB_SCORES
-        and isinstance(item["message"], str)
-        for item in value
-    )
+    @pa.dataframe_check(error="date must be a UTC midnight")
+    def _midnight(cls, df: pd.DataFrame) -> pd.Series[bool]:
+        midnight: pd.Series[bool] = df["date"] == df["date"].dt.floor("D")
+        return midnight
 
 
 class ScoreFrame(pa.DataFrameModel):
-    """One row per scored borrower.
+    """One row per borrower of ``connections``, sorted by ``borrower_id``.
 
-    Sub-scores and ``composite`` are points in [0, 100] rounded to 1 decimal; ``reasons`` is a
-    list (at most 4) of ``{"code", "sub_score", "message"}`` dicts, largest points lost first.
-    ``monthly_revenue_usd`` is USD per 30-day month (may be negative when refunds exceed sales);
-    ``order_count`` counts the paid, non-cancelled, non-sample orders of the window.
+    Scores are points in [0, 100] rounded to 1 decimal, NaN only when ``status`` is pending;
+    ``reasons`` is a list (at most 4) of ``{"code", "sub_score", "points_lost", "message"}``.
+    ``monthly_revenue_usd`` is USD per 30-day month (negative when refunds exceed sales);
+    ``order_count`` counts the window's sales (paid, not cancelled, not samples).
     """
 
     borrower_id: Series[str] = pa.Field(unique=True)
-    composite: Series[float] = pa.Field(ge=0.0, le=100.0)
-    revenue: Series[float] = pa.Field(ge=0.0, le=100.0)
-    consistency: Series[float] = pa.Field(ge=0.0, le=100.0)
-    reliability: Series[float] = pa.Field(ge=0.0, le=100.0)
-    growth: Series[float] = pa.Field(ge=0.0, le=100.0)
-    monthly_revenue_usd: Series[float]
-    order_count: Series[int] = pa.Field(ge=0)
+    status: Series[str] = pa.Field(isin=STATUSES)
+    composite: Series[float] = pa.Field(ge=0.0, le=100.0, nullable=True)
+    revenue: Series[float] = pa.Field(ge=0.0, le=100.0, nullable=True)
+    consistency: Series[float] = pa.Field(ge=0.0, le=100.0, nullable=True)
+    reliability: Series[float] = pa.Field(ge=0.0, le=100.0, nullable=True)
+    growth: Series[float] = pa.Field(ge=0.0, le=100.0, nullable=True)
+    tier: Series[str] = pa.Field(nullable=True)
+    confidence: Series[str] = pa.Field(isin=CONFIDENCES, nullable=True)
     reasons: Series[object]
+    monthly_revenue_usd: Series[float] = pa.Field(nullable=True)
+    order_count: Series[int] = pa.Field(ge=0)
     model_version: Series[str]
     as_of: Series[pd.DatetimeTZDtype] = _utc()
     window_start: Series[pd.DatetimeTZDtype] = _utc()
@@ -237,14 +275,42 @@ class ScoreFrame(pa.DataFrameModel):
     def _reasons_shape(cls, value: object) -> bool:
         return _is_reason_list(value)
 
+    @pa.dataframe_check(error="scores, tier and confidence are null exactly when pending")
+    def _null_iff_pending(cls, df: pd.DataFrame) -> pd.Series[bool]:
+        pending = df["status"] == "pending"
+        cols = ["composite", "revenue", "consistency", "reliability", "growth", "tier"]
+        nulls = df[[*cols, "confidence"]].isna()
+        return nulls.all(axis=1).where(pending, ~nulls.any(axis=1))
 
-_HINTS = {
-    "dtype('datetime64[ns, UTC]')": " (datetimes must be timezone-aware)",
-}
+
+_REASON_KEYS = frozenset({"code", "sub_score", "points_lost", "message"})
+
+
+def _is_reason_list(value: object) -> bool:
+    """A list of at most MAX_REASONS reason dicts with exactly the contract's keys."""
+    if not isinstance(value, list) or len(value) > MAX_REASONS:
+        return False
+    return all(
+        isinstance(item, dict)
+        and item.keys() == _REASON_KEYS
+        and isinstance(item["code"], str)
+        and item["sub_score"] in REASON_SUB_SCORES
+        and isinstance(item["points_lost"], float)
+        and isinstance(item["message"], str)
+        for item in value
+    )
 
 
 class FramesInvalidError(ValueError):
-    """One or more input frames break their contract; the message lists every failure."""
+    """One or more input frames break their contract; the message lists every failure.
+
+    ``failures`` maps ``"<Model> (Frames.<name>)"`` to a frame of ``column``, ``check`` and
+    ``failure_case`` rows.
+    """
+
+    _HINTS: ClassVar[Mapping[str, str]] = {
+        "dtype('datetime64[ns, UTC]')": " (datetimes must be timezone-aware)",
+    }
 
     def __init__(self, failures: Mapping[str, pd.DataFrame]) -> None:
         self.failures = dict(failures)
@@ -253,8 +319,8 @@ class FramesInvalidError(ValueError):
             grouped = cases.groupby(["column", "check"], dropna=False, sort=True)
             for (column, check), group in grouped:
                 sample = [str(v) for v in group["failure_case"].head(5)]
-                where = f"column {column!r}" if isinstance(column, str) else "frame"
-                hint = _HINTS.get(str(check), "")
+                where = f"column {column!r}" if isinstance(column, str) and column else "frame"
+                hint = self._HINTS.get(str(check), "")
                 lines.append(
                     f"  {frame}: {where} failed {check} ({len(group)} rows), e.g. {sample}{hint}"
                 )
@@ -263,27 +329,34 @@ class FramesInvalidError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Frames:
-    """The five input frames of one scoring run (see each schema for its columns)."""
+    """The seven input frames of one scoring run (see each schema for its columns).
+
+    ``fx_rates`` may be empty: :mod:`scoring.fx` then supplies ECB rates (and the fallback
+    table); rates given here take precedence for their (currency, date).
+    """
 
     orders: pd.DataFrame
     returns: pd.DataFrame
     commissions: pd.DataFrame
     settlements: pd.DataFrame
+    shop_health: pd.DataFrame
     connections: pd.DataFrame
+    fx_rates: pd.DataFrame
 
     SCHEMAS: ClassVar[Mapping[str, type[pa.DataFrameModel]]] = {
         "orders": OrderFrame,
         "returns": ReturnFrame,
         "commissions": CommissionFrame,
         "settlements": SettlementFrame,
+        "shop_health": ShopHealthFrame,
         "connections": ConnectionFrame,
+        "fx_rates": FxRateFrame,
     }
 
     @classmethod
     def empty(cls) -> Frames:
         """Frames with every column and dtype but no rows."""
-        made = {name: empty_frame(model) for name, model in cls.SCHEMAS.items()}
-        return cls(**made)
+        return cls(**{name: empty_frame(model) for name, model in cls.SCHEMAS.items()})
 
     def replace(self, **changes: pd.DataFrame) -> Frames:
         """A copy with some frames swapped."""
@@ -302,31 +375,3 @@ def empty_frame(model: type[pa.DataFrameModel]) -> pd.DataFrame:
 def _dtype_of(dtype: Any) -> Any:
     text = str(dtype)
     return "str" if text in {"str", "string", "string[python]"} else text
-
-
-def validate_frames(frames: Frames) -> Frames:
-    """Validate all five frames lazily and return them with datetimes normalised to ns UTC.
-
-    Raises
-    ------
-    FramesInvalidError
-        Listing, per frame and column, each failed check with a few failing values.
-    """
-    validated: dict[str, pd.DataFrame] = {}
-    failures: dict[str, pd.DataFrame] = {}
-    for name, model in Frames.SCHEMAS.items():
-        frame = getattr(frames, name)
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"Frames.{name} must be a pandas DataFrame, got {type(frame).__name__}")
-        try:
-            validated[name] = _validate(model, frame)
-        except SchemaErrors as exc:
-            failures[f"{model.__name__} (Frames.{name})"] = exc.failure_cases
-    if failures:
-        raise FramesInvalidError(failures)
-    return Frames(**validated)
-
-
-def _validate(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame:
-    validate: Callable[..., pd.DataFrame] = model.validate
-    return validate(frame, lazy=True)

@@ -1,7 +1,8 @@
 """The scoring window: the half-open period [as_of - days, as_of) whose facts a score uses.
 
-Facts created at or after ``as_of`` never count, so a score as of a past date is reproducible
-however much data arrived later.
+Weeks and months are counted *back* from ``as_of``: week 0 is the last 7 days before it, month 0
+the last 30. With 90 days and 13 weeks the oldest week has only 6 days inside the window; series
+that compare weeks scale that week by 7/6 (:attr:`ScoringWindow.week_scale`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+
+from scoring.fx import NS_PER_DAY
+from scoring.params import WindowParams
 
 __all__ = ["ScoringWindow", "utc_timestamp"]
 
@@ -35,32 +39,52 @@ class ScoringWindow:
 
     start: pd.Timestamp
     end: pd.Timestamp
+    params: WindowParams
 
     @classmethod
-    def ending_at(cls, as_of: pd.Timestamp | datetime, days: int) -> ScoringWindow:
-        """The ``days``-day window ending (exclusively) at ``as_of``."""
+    def ending_at(cls, as_of: pd.Timestamp | datetime, params: WindowParams) -> ScoringWindow:
+        """The ``params.days``-day window ending (exclusively) at ``as_of``."""
         end = utc_timestamp(as_of)
-        return cls(start=end - pd.Timedelta(days=days), end=end)
+        return cls(start=end - pd.Timedelta(days=params.days), end=end, params=params)
 
     @property
-    def days(self) -> float:
-        """Window length in days."""
-        return float((self.end - self.start) / pd.Timedelta(days=1))
+    def start_ns(self) -> int:
+        return int(self.start.value)
 
     @property
-    def midpoint(self) -> pd.Timestamp:
-        """The instant splitting the window into two equal halves."""
-        return self.start + (self.end - self.start) / 2
+    def end_ns(self) -> int:
+        return int(self.end.value)
 
-    def contains(self, times: pd.Series) -> pd.Series:
-        """Boolean mask: which ``times`` fall in ``[start, end)``."""
-        return (times >= self.start) & (times < self.end)
+    @property
+    def first_day(self) -> int:
+        """UTC day number (days since 1970-01-01) of the window's first instant."""
+        return self.start_ns // NS_PER_DAY
 
-    def week_count(self, week_days: int) -> int:
-        """Number of (possibly partial, last) weeks of ``week_days`` days in the window."""
-        return int(np.ceil(self.days / week_days))
+    @property
+    def n_days(self) -> int:
+        """Number of UTC calendar days the window touches."""
+        return (self.end_ns - 1) // NS_PER_DAY - self.first_day + 1
 
-    def week_of(self, times: pd.Series, week_days: int) -> pd.Series:
-        """0-based week number of each time, counted from ``start`` (int64)."""
-        elapsed = (times - self.start) / pd.Timedelta(days=week_days)
-        return pd.Series(np.floor(elapsed), index=times.index).astype("int64")
+    def contains(self, ns: np.ndarray) -> np.ndarray:
+        """Which ns-since-epoch instants fall in ``[start, end)``."""
+        return (ns >= self.start_ns) & (ns < self.end_ns)
+
+    def week_back(self, ns: np.ndarray) -> np.ndarray:
+        """Week number counted back from as-of (0 = the last ``week_days`` days), int64."""
+        span = self.params.week_days * NS_PER_DAY
+        return (self.end_ns - 1 - ns) // span
+
+    def month_back(self, ns: np.ndarray) -> np.ndarray:
+        """Month number counted back from as-of (0 = the last ``days_per_month`` days), int64.
+
+        Instants older than ``months`` months get ``months`` (outside every month).
+        """
+        span = int(self.params.days_per_month * NS_PER_DAY)
+        return np.asarray(np.minimum((self.end_ns - 1 - ns) // span, self.params.months))
+
+    @property
+    def week_scale(self) -> np.ndarray:
+        """Per week (index = weeks back), 7 / days of that week inside the window."""
+        p = self.params
+        inside = np.clip(p.days - np.arange(p.weeks) * p.week_days, 0, p.week_days)
+        return p.week_days / np.maximum(inside, 1)

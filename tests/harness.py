@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -43,10 +44,24 @@ class Harness:
     async def consent(self, persona: str, state: str, **extra: Any) -> str:
         """The callback URL the sandbox consent page would send the browser to."""
         response = await self.platform.post(
-            "/_sandbox/tiktok_shop/authorize", json={"persona": persona, "state": state, **extra}
+            f"/_sandbox/{platform_of(persona)}/authorize",
+            json={"persona": persona, "state": state, **extra},
         )
         url: str = response.raise_for_status().json()["callback_url"]
         return url
+
+    async def region_of(self, persona: str) -> str:
+        catalog = (await self.platform.get("/_sandbox/personas")).raise_for_status().json()
+        region: str = next(p["region"] for p in catalog["amazon"] if p["id"] == persona)
+        return region
+
+    async def shop_of(self, persona: str) -> str:
+        catalog = (await self.platform.get("/_sandbox/personas")).raise_for_status().json()
+        shop: str = next(p["shop"] for p in catalog["shopify"] if p["id"] == persona)
+        return shop
+
+    async def shopify_auth_url(self, headers: dict[str, str], shop: str) -> httpx.Response:
+        return await self.service.get("/api/shopify/auth", params={"shop": shop}, headers=headers)
 
     async def follow_callback(self, callback_url: str, headers: dict[str, str]) -> httpx.Response:
         parts = urlsplit(callback_url)
@@ -54,18 +69,37 @@ class Harness:
 
     async def connect(self, persona: str, headers: dict[str, str], **extra: Any) -> httpx.Response:
         """Auth URL → consent → callback; waits for the pull and scoring to finish."""
-        creator = persona == "creator_affiliate"
-        state = state_of(await self.auth_url(headers, creator=creator))
+        if platform_of(persona) == "shopify":
+            response = await self.shopify_auth_url(headers, await self.shop_of(persona))
+            state = state_of(response.raise_for_status().json()["authUrl"])
+        elif platform_of(persona) == "amazon":
+            response = await self.service.get(
+                "/api/amazon/auth",
+                params={"region": await self.region_of(persona)},
+                headers=headers,
+            )
+            state = state_of(response.raise_for_status().json()["authUrl"])
+        else:
+            creator = persona == "creator_affiliate"
+            state = state_of(await self.auth_url(headers, creator=creator))
         landing = await self.follow_callback(await self.consent(persona, state, **extra), headers)
         await self.context.jobs.drain()
         return landing
 
     async def ground_truth(self, persona: str, start: int, end: int) -> dict[str, Any]:
         response = await self.platform.get(
-            f"/_sandbox/tiktok_shop/ground-truth/{persona}", params={"start": start, "end": end}
+            f"/_sandbox/{platform_of(persona)}/ground-truth/{persona}",
+            params={"start": start, "end": end},
         )
         truth: dict[str, Any] = response.raise_for_status().json()
         return truth
+
+
+def platform_of(persona: str) -> str:
+    for platform in ("shopify", "amazon"):
+        if persona.startswith(f"{platform}_"):
+            return platform
+    return "tiktok_shop"
 
 
 def state_of(auth_url: str) -> str:
@@ -74,9 +108,12 @@ def state_of(auth_url: str) -> str:
 
 @asynccontextmanager
 async def running_service(
-    database_url: str, data_dir: Path, **overrides: Any
+    database_url: str,
+    data_dir: Path,
+    clock: Callable[[], datetime] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
     settings = demo_settings(database_url, data_dir, env=Environment.TEST)
     settings = settings.model_copy(update={"log_level": "INFO", **overrides})
-    async with in_process(settings) as (app, service, platform):
+    async with in_process(settings, clock) as (app, service, platform):
         yield Harness(app, service, platform)

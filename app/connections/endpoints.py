@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.connections.oauth_state import StateRejected, consume_state, issue_state
 from app.connections.platforms import TIKTOK_SHOP, tiktok_config
-from app.connections.service import connect_tiktok_shop
+from app.connections.tiktok_shop import connect_tiktok_shop
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError
 from app.models import BusinessConnection
+from app.models.base import utcnow
 from connectors.tiktok_shop import auth as tiktok_auth
 
 router = APIRouter(tags=["connections"])
@@ -42,7 +43,24 @@ class ConnectionOut(BaseModel):
     last_synced_at: datetime | None
     data_window_start: datetime | None
     data_window_end: datetime | None
+    visible_days: int | None = Field(
+        default=None, description="days back the platform shows, when fewer than the window"
+    )
     metrics: dict[str, object]
+    authorization_expires_at: datetime | None = Field(
+        default=None, description="when the seller must authorize again (Amazon: yearly)"
+    )
+    reauthorize_soon: bool = Field(
+        default=False, description="the authorization ends within the warning period"
+    )
+
+    @classmethod
+    def of(cls, row: BusinessConnection, *, now: datetime, warning: timedelta) -> ConnectionOut:
+        out = cls.model_validate(row, from_attributes=True)
+        expires = row.refresh_token_expires_at
+        out.authorization_expires_at = expires
+        out.reauthorize_soon = expires is not None and expires - now <= warning
+        return out
 
 
 @router.get("/api/tiktokshop/auth", response_model=AuthUrlOut)
@@ -99,10 +117,13 @@ async def tiktok_shop_callback(
 
 
 @router.get("/api/connections", response_model=list[ConnectionOut])
-async def list_connections(borrower: CurrentBorrower, session: SessionDep) -> list[ConnectionOut]:
+async def list_connections(
+    borrower: CurrentBorrower, context: ContextDep, session: SessionDep
+) -> list[ConnectionOut]:
     rows = await session.scalars(
         select(BusinessConnection)
         .where(BusinessConnection.borrower_id == borrower.id)
         .order_by(BusinessConnection.created_at)
     )
-    return [ConnectionOut.model_validate(row, from_attributes=True) for row in rows]
+    warning = timedelta(days=context.settings.amazon.reauthorize_warning_days)
+    return [ConnectionOut.of(row, now=utcnow(), warning=warning) for row in rows]

@@ -26,8 +26,15 @@ class StateRejected(AppError):
 
 
 async def issue_state(
-    session: AsyncSession, signer: Signer, borrower_id: str, platform: str
+    session: AsyncSession,
+    signer: Signer,
+    borrower_id: str,
+    platform: str,
+    *,
+    account: str | None = None,
 ) -> str:
+    """A state for one authorization attempt; ``account`` (e.g. the Shopify shop the borrower
+    named) is bound too, so a callback for another account is refused."""
     nonce = secrets.token_urlsafe(24)
     now = utcnow()
     session.add(
@@ -40,19 +47,27 @@ async def issue_state(
         )
     )
     await session.flush()
-    return signer.dumps({"n": nonce, "b": borrower_id, "p": platform}, OAUTH_STATE)
+    return signer.dumps({"n": nonce, "b": borrower_id, "p": platform, "a": account}, OAUTH_STATE)
 
 
 async def consume_state(
-    session: AsyncSession, signer: Signer, state: str, *, borrower_id: str, platform: str
+    session: AsyncSession,
+    signer: Signer,
+    state: str,
+    *,
+    borrower_id: str,
+    platform: str,
+    account: str | None = None,
 ) -> None:
-    """Accept ``state`` once, for the borrower and platform it was issued to, or raise."""
+    """Accept ``state`` once, for the borrower, platform and account it was issued to."""
     try:
         payload = signer.loads(state, OAUTH_STATE, int(STATE_TTL.total_seconds()))
     except InvalidToken as exc:
         raise StateRejected(f"the authorization request is invalid ({exc}): start again") from None
     if payload.get("b") != borrower_id or payload.get("p") != platform:
         raise StateRejected("this authorization was started by another session: start again")
+    if payload.get("a") != account:
+        raise StateRejected("this authorization was started for another account: start again")
     consumed = await session.execute(
         update(OAuthState)
         .where(
@@ -63,6 +78,18 @@ async def consume_state(
             OAuthState.expires_at > utcnow(),
         )
         .values(used_at=utcnow())
+        .returning(OAuthState.nonce)
     )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    if consumed.scalar_one_or_none() is None:
         raise StateRejected("this authorization was already used or has expired: start again")
+
+
+def state_account(signer: Signer, state: str) -> str | None:
+    """The account a (validly signed, unexpired) state was issued for, before consuming it;
+    ``consume_state`` still checks everything."""
+    try:
+        payload = signer.loads(state, OAUTH_STATE, int(STATE_TTL.total_seconds()))
+    except InvalidToken:
+        raise StateRejected("the authorization request is invalid: start again") from None
+    account = payload.get("a") if isinstance(payload, dict) else None
+    return str(account) if account is not None else None

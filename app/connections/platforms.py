@@ -5,10 +5,15 @@ from __future__ import annotations
 from app.config import Settings
 from app.connections.token_store import ConnectionTokenStore
 from app.context import AppContext
+from app.models import BusinessConnection
+from connectors.amazon_sp_api import AmazonClient, AmazonConfig
+from connectors.shopify import ShopifyClient, ShopifyConfig
 from connectors.tiktok_shop.client import TikTokShopClient
 from connectors.tiktok_shop.config import TikTokShopConfig
 
 TIKTOK_SHOP = "tiktok_shop"
+SHOPIFY = "shopify"
+AMAZON = "amazon"
 
 
 def tiktok_config(settings: Settings) -> TikTokShopConfig:
@@ -35,4 +40,49 @@ def tiktok_client(context: AppContext, connection_id: str) -> TikTokShopClient:
         tiktok_config(context.settings),
         context.http,
         ConnectionTokenStore(context, connection_id),
+    )
+
+
+def shopify_config(settings: Settings) -> ShopifyConfig:
+    shopify = settings.shopify
+    return ShopifyConfig(
+        client_id=shopify.client_id,
+        client_secret=shopify.client_secret.get_secret_value(),
+        admin_base_url_template=settings.shopify_admin_template,
+        api_version=shopify.api_version,
+        timeout_s=shopify.timeout_s,
+    )
+
+
+def shopify_client(context: AppContext, connection_id: str, shop: str) -> ShopifyClient:
+    return ShopifyClient(
+        shopify_config(context.settings),
+        context.http,
+        shop,
+        ConnectionTokenStore(context, connection_id),
+    )
+
+
+def amazon_config(settings: Settings) -> AmazonConfig:
+    amazon = settings.amazon
+    consent, token_url, api_urls = settings.amazon_urls
+    return AmazonConfig(
+        application_id=amazon.application_id,
+        lwa_client_id=amazon.lwa_client_id,
+        lwa_client_secret=amazon.lwa_client_secret.get_secret_value(),
+        consent_url=consent,
+        lwa_token_url=token_url,
+        sp_api_base_urls=api_urls,
+        orders_api=amazon.orders_api,
+        timeout_s=amazon.timeout_s,
+    )
+
+
+def amazon_client(context: AppContext, connection: BusinessConnection) -> AmazonClient:
+    return AmazonClient(
+        amazon_config(context.settings),
+        context.http,
+        connection.external_account_id,
+        connection.region or "NA",
+        ConnectionTokenStore(context, connection.id),
     )

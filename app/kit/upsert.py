@@ -23,8 +23,10 @@ async def upsert(
 ) -> int:
     """Upsert ``rows`` into ``model``'s table on the unique ``key`` columns.
 
-    Columns in ``keep_on_update`` keep their first value; every other column takes the new one,
-    so re-reading a record only ever moves it to the platform's newest state.
+    Columns in ``keep_on_update`` keep their first value; every other column takes the new one.
+    Where rows carry the platform's ``updated_at``, an older version never overwrites a newer
+    one (webhooks arrive out of order, retries carry their original payload), so re-reading a
+    record only ever moves it to the platform's newest state.
     """
     if not rows:
         return 0
@@ -38,7 +40,14 @@ async def upsert(
         updates = {
             column: getattr(statement.excluded, column) for column in batch[0] if column not in skip
         }
+        newer_only = (
+            table.c.updated_at <= statement.excluded.updated_at
+            if "updated_at" in table.c and "updated_at" in batch[0]
+            else None
+        )
         await session.execute(
-            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+            statement.on_conflict_do_update(
+                index_elements=list(key), set_=updates, where=newer_only
+            )
         )
     return len(rows)

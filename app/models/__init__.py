@@ -14,6 +14,7 @@ from app.models.return_refund import Return
 from app.models.score import Score
 from app.models.settlement import Settlement
 from app.models.sync_run import SyncRun
+from app.models.webhook_event import WebhookEvent
 
 __all__ = [
     "AffiliateCommission",
@@ -32,4 +33,5 @@ __all__ = [
     "Settlement",
     "SyncRun",
     "SyncState",
+    "WebhookEvent",
 ]

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.types import JSONDoc, UTCDateTime
@@ -66,6 +66,11 @@ class BusinessConnection(Base):
     data_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     data_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     shop_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many days back the platform lets us see (Shopify without read_all_orders: 60);
+    # null means the whole history. Scoring lowers confidence instead of assuming zero sales.
+    visible_days: Mapped[int | None] = mapped_column(Integer)
+    # The platform API version the connection was verified and pulled with, where it has one.
+    api_version: Mapped[str | None] = mapped_column(String(16))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

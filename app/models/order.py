@@ -32,5 +32,6 @@ class Order(FactMixin, Base):
     cancellation_initiator: Mapped[str | None] = mapped_column(String(16))
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     fulfillment_type: Mapped[str | None] = mapped_column(String(64))
+    fulfillment_status: Mapped[str | None] = mapped_column(String(32))
     # Pseudonymous hash of the platform's buyer id within the shop (repeat-buyer metrics).
     buyer_ref: Mapped[str | None] = mapped_column(String(64))

@@ -25,12 +25,17 @@ class Score(Base):
     window_end: Mapped[datetime] = mapped_column(UTCDateTime())
     # The oldest last-sync time among the connections scored: how fresh the evidence is.
     data_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    composite: Mapped[float] = mapped_column(Float)
-    revenue: Mapped[float] = mapped_column(Float)
-    consistency: Mapped[float] = mapped_column(Float)
-    reliability: Mapped[float] = mapped_column(Float)
-    growth: Mapped[float] = mapped_column(Float)
-    monthly_revenue_usd: Mapped[float] = mapped_column(Float)
+    # "scored", or "pending" while the evidence does not cover the window yet (then the
+    # numbers are null and the reasons say what is missing).
+    status: Mapped[str] = mapped_column(String(16), default="scored", server_default="scored")
+    composite: Mapped[float | None] = mapped_column(Float)
+    revenue: Mapped[float | None] = mapped_column(Float)
+    consistency: Mapped[float | None] = mapped_column(Float)
+    reliability: Mapped[float | None] = mapped_column(Float)
+    growth: Mapped[float | None] = mapped_column(Float)
+    tier: Mapped[str | None] = mapped_column(String(4))
+    confidence: Mapped[str | None] = mapped_column(String(8))
+    monthly_revenue_usd: Mapped[float | None] = mapped_column(Float)
     order_count: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     connection_ids: Mapped[list[str]] = mapped_column(JSONDoc, default=list)

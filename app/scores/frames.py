@@ -38,23 +38,33 @@ def _facts(model: Any, **columns: Column) -> dict[str, Column]:
     }
 
 
-# Frame name → frame column → table column. Types follow from the table columns.
+# Frame name → frame column → table column. Types follow from the table columns. A fact is
+# "observed" when a pull first stored it: scoring as of a date uses only what was known then.
 FRAME_COLUMNS: Mapping[str, Mapping[str, Column]] = {
     "orders": _facts(
         Order,
         order_id=Order.external_id,
         created_at=Order.created_at,
+        updated_at=Order.updated_at,
+        observed_at=Order.first_seen_at,
         status=Order.status,
         currency=Order.currency,
         total_amount=Order.total_amount,
         is_sample=Order.is_sample,
+        paid_at=Order.paid_at,
+        cancelled_at=Order.cancelled_at,
+        delivered_at=Order.delivered_at,
+        buyer_ref=Order.buyer_ref,
     ),
     "returns": _facts(
         Return,
         return_id=Return.external_id,
         order_id=Return.order_external_id,
         created_at=Return.created_at,
+        updated_at=Return.updated_at,
+        observed_at=Return.first_seen_at,
         status=Return.status,
+        return_type=Return.return_type,
         currency=Return.currency,
         refund_amount=Return.refund_amount,
     ),
@@ -62,6 +72,7 @@ FRAME_COLUMNS: Mapping[str, Mapping[str, Column]] = {
         AffiliateCommission,
         order_id=AffiliateCommission.external_id,
         created_at=AffiliateCommission.created_at,
+        observed_at=AffiliateCommission.first_seen_at,
         role=AffiliateCommission.role,
         status=AffiliateCommission.status,
         currency=AffiliateCommission.currency,
@@ -73,8 +84,11 @@ FRAME_COLUMNS: Mapping[str, Mapping[str, Column]] = {
         Settlement,
         statement_id=Settlement.external_id,
         statement_time=Settlement.statement_time,
+        observed_at=Settlement.first_seen_at,
         currency=Settlement.currency,
         settlement_amount=Settlement.settlement_amount,
+        revenue_amount=Settlement.revenue_amount,
+        fee_amount=Settlement.fee_amount,
     ),
     "connections": {
         "borrower_id": BusinessConnection.borrower_id,
@@ -83,9 +97,12 @@ FRAME_COLUMNS: Mapping[str, Mapping[str, Column]] = {
         "role": BusinessConnection.role,
         "region": BusinessConnection.region,
         "currency": BusinessConnection.currency,
+        "seller_type": BusinessConnection.seller_type,
         "shop_created_at": BusinessConnection.shop_created_at,
         "data_start": BusinessConnection.data_window_start,
         "data_end": BusinessConnection.data_window_end,
+        "visible_days": BusinessConnection.visible_days,
+        "created_at": BusinessConnection.created_at,
     },
 }
 
@@ -103,16 +120,31 @@ def _frame(rows: Sequence[Any], columns: Mapping[str, Column]) -> pd.DataFrame:
             frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("ns")
         elif kind.python_type is bool:
             frame[name] = frame[name].astype(bool)
+        elif kind.python_type is int:
+            frame[name] = frame[name].astype("Int64")
         else:
             frame[name] = frame[name].astype("str")  # None stays missing
     return frame
 
 
+def _connections(frame: pd.DataFrame) -> pd.DataFrame:
+    """A connection whose first full pull has not finished covers nothing yet: its window is
+    empty at its creation, and scoring reports the borrower as pending."""
+    complete = frame["data_start"].notna()
+    frame["sync_complete"] = complete
+    frame["data_start"] = frame["data_start"].where(complete, frame["created_at"])
+    frame["data_end"] = frame["data_end"].where(complete, frame["created_at"])
+    return frame.drop(columns=["created_at"])
+
+
 async def load_frames(session: AsyncSession, borrower_ids: Sequence[str] | None = None) -> Frames:
-    """Canonical frames for ``borrower_ids`` (all borrowers when None)."""
+    """Canonical frames for ``borrower_ids`` (all borrowers when None).
+
+    Every connection that is not revoked counts, including one still on its first pull (the
+    borrower is then pending); revoked connections and their data are left out.
+    """
     scored = select(BusinessConnection.id).where(
-        BusinessConnection.data_window_start.is_not(None),
-        BusinessConnection.status != ConnectionStatus.REVOKED.value,
+        BusinessConnection.status != ConnectionStatus.REVOKED.value
     )
     if borrower_ids is not None:
         scored = scored.where(BusinessConnection.borrower_id.in_(list(borrower_ids)))
@@ -123,4 +155,8 @@ async def load_frames(session: AsyncSession, borrower_ids: Sequence[str] | None 
             columns["connection_id"].in_(scored)
         )
         frames[name] = _frame((await session.execute(statement)).all(), columns)
-    return Frames(**frames)
+    frames["connections"] = _connections(frames["connections"])
+    empty = Frames.empty()
+    # Shop health (ratings, violations) is not pulled from any platform yet, and FX rates come
+    # from scoring's own ECB tables, so both frames start empty.
+    return Frames(**frames, shop_health=empty.shop_health, fx_rates=empty.fx_rates)

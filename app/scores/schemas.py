@@ -18,9 +18,12 @@ class SubScores(BaseModel):
 
 
 class Reason(BaseModel):
-    code: str
-    sub_score: str
-    message: str
+    code: str = Field(description="stable reason code from the model's taxonomy")
+    sub_score: str | None = Field(
+        default=None, description="the sub-score the reason lowered (none for pending reasons)"
+    )
+    points_lost: float | None = Field(default=None, description="composite points it cost")
+    message: str = Field(description="the reason in words, with the borrower's own figures")
 
 
 class ConnectionFreshness(BaseModel):
@@ -35,10 +38,15 @@ class ConnectionFreshness(BaseModel):
 class ScoreOut(BaseModel):
     borrower_id: str
     status: Literal["scored", "pending"] = Field(
-        description="pending: no connection has finished its first full pull yet"
+        description="pending: the evidence does not cover the scoring window yet (a pull is "
+        "still running or the data is stale); the reasons say what is missing"
     )
     composite: float | None = Field(default=None, ge=0, le=100)
     sub_scores: SubScores | None = None
+    tier: str | None = Field(default=None, description="A (best) to E, from the composite")
+    confidence: Literal["high", "medium", "low"] | None = Field(
+        default=None, description="how complete and consistent the evidence is"
+    )
     monthly_revenue_usd: float | None = None
     order_count: int | None = None
     reasons: list[Reason] = []
@@ -59,17 +67,25 @@ class ScoreOut(BaseModel):
             ConnectionFreshness.model_validate(c, from_attributes=True) for c in connections
         ]
         if score is None:
-            return cls(borrower_id=borrower_id, status="pending", connections=freshness)
+            return cls(
+                borrower_id=borrower_id,
+                status="pending",
+                reasons=[
+                    Reason(
+                        code="NO_COMPLETE_DATA",
+                        message="No connected account has finished its first 90-day pull yet",
+                    )
+                ],
+                connections=freshness,
+            )
+        scored = score.status == "scored"
         return cls(
             borrower_id=borrower_id,
-            status="scored",
+            status="scored" if scored else "pending",
             composite=score.composite,
-            sub_scores=SubScores(
-                revenue=score.revenue,
-                consistency=score.consistency,
-                reliability=score.reliability,
-                growth=score.growth,
-            ),
+            sub_scores=SubScores.model_validate(score, from_attributes=True) if scored else None,
+            tier=score.tier,
+            confidence=score.confidence,  # type: ignore[arg-type]
             monthly_revenue_usd=score.monthly_revenue_usd,
             order_count=score.order_count,
             reasons=[Reason.model_validate(r) for r in score.reasons],

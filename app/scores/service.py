@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import BusinessConnection, Score
 from app.models.base import utcnow
 from app.scores.frames import load_frames
-from scoring import score_frames
+from scoring import DEFAULT_PARAMS, MODEL_VERSION, score_frames
 
 
 async def score_borrowers(
@@ -23,9 +24,14 @@ async def score_borrowers(
 ) -> list[Score]:
     """Score the borrowers that have completed data and append the scores to the history."""
     frames = await load_frames(session, borrower_ids)
-    if frames.connections.empty:
-        return []
     when = as_of or utcnow()
+    # A borrower asked for but without any connection (all disconnected) gets a pending row,
+    # so an earlier score never outlives the data it was computed from.
+    unconnected = sorted(set(borrower_ids or ()) - set(frames.connections["borrower_id"]))
+    session.add_all(_without_connections(borrower_id, when) for borrower_id in unconnected)
+    if frames.connections.empty:
+        await session.flush()
+        return []
     result = score_frames(frames, pd.Timestamp(when))
     freshness = dict(
         (
@@ -40,17 +46,20 @@ async def score_borrowers(
     scores = [
         Score(
             borrower_id=row["borrower_id"],
+            status=row["status"],
             model_version=row["model_version"],
             as_of=row["as_of"].to_pydatetime(),
             window_start=row["window_start"].to_pydatetime(),
             window_end=row["window_end"].to_pydatetime(),
             data_as_of=freshness.get(row["borrower_id"]),
-            composite=float(row["composite"]),
-            revenue=float(row["revenue"]),
-            consistency=float(row["consistency"]),
-            reliability=float(row["reliability"]),
-            growth=float(row["growth"]),
-            monthly_revenue_usd=float(row["monthly_revenue_usd"]),
+            composite=_number(row["composite"]),
+            revenue=_number(row["revenue"]),
+            consistency=_number(row["consistency"]),
+            reliability=_number(row["reliability"]),
+            growth=_number(row["growth"]),
+            tier=_text(row["tier"]),
+            confidence=_text(row["confidence"]),
+            monthly_revenue_usd=_number(row["monthly_revenue_usd"]),
             order_count=int(row["order_count"]),
             reasons=list(row["reasons"]),
             connection_ids=list(connection_ids[row["borrower_id"]]),
@@ -60,6 +69,35 @@ async def score_borrowers(
     session.add_all(scores)
     await session.flush()
     return scores
+
+
+def _without_connections(borrower_id: str, when: datetime) -> Score:
+    return Score(
+        borrower_id=borrower_id,
+        status="pending",
+        model_version=MODEL_VERSION,
+        as_of=when,
+        window_start=when - timedelta(days=DEFAULT_PARAMS.window.days),
+        window_end=when,
+        order_count=0,
+        reasons=[
+            {
+                "code": "NO_CONNECTIONS",
+                "sub_score": None,
+                "points_lost": None,
+                "message": "No shop or creator account is connected",
+            }
+        ],
+        connection_ids=[],
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if pd.isna(value) else str(value)
 
 
 async def latest_score(session: AsyncSession, borrower_id: str) -> Score | None:

@@ -63,6 +63,7 @@ def to_row(
                 "cancellation_initiator": record.cancellation_initiator,
                 "is_sample": record.is_sample,
                 "fulfillment_type": record.fulfillment_type,
+                "fulfillment_status": record.fulfillment_status,
                 "buyer_ref": record.buyer_ref,
             }
         case SettlementRecord():

@@ -8,24 +8,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from app.connections.oauth_state import issue_state
-from app.connections.platforms import TIKTOK_SHOP, tiktok_config
+from app.connections.platforms import SHOPIFY, TIKTOK_SHOP, shopify_config, tiktok_config
 from app.deps import SESSION_COOKIE, ContextDep, SessionDep, get_current_borrower
 from app.kit.errors import NotAuthenticated
 from app.lenders import grants
 from app.models import Lender, LenderGrant
 from app.scores.endpoints import score_view
+from connectors.shopify import InvalidShopDomain, normalize_shop_domain
+from connectors.shopify import authorization_url as shopify_authorization_url
 from connectors.tiktok_shop import auth as tiktok_auth
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 MESSAGES = {
+    "invalid_callback": "Shopify's answer could not be verified. Please try again.",
+    "invalid_shop": "Enter your store's myshopify.com domain, for example my-store.myshopify.com.",
     "auth_denied": "You declined the authorization on TikTok Shop. Nothing was connected.",
     "invalid_state": "That connection attempt expired or was already used. Please try again.",
     "no_active_shop": "This TikTok Shop account has no active shop to connect.",
@@ -56,7 +60,9 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             )
         )
     )
-    error = request.query_params.get("tiktokshop_error")
+    error = request.query_params.get("tiktokshop_error") or request.query_params.get(
+        "shopify_error"
+    )
     return templates.TemplateResponse(
         request,
         "dashboard.html",
@@ -65,7 +71,11 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             "score": view,
             "lenders": lenders,
             "granted": {g.lender_id: g for g in active},
-            "connected": request.query_params.get("tiktokshop_connected") == "true",
+            "connected": "true"
+            in (
+                request.query_params.get("tiktokshop_connected"),
+                request.query_params.get("shopify_connected"),
+            ),
             "error": MESSAGES.get(error or "", "Connecting failed. Please try again.")
             if error
             else None,
@@ -82,6 +92,25 @@ async def connect_tiktok_shop(
     return RedirectResponse(
         tiktok_auth.authorization_url(tiktok_config(context.settings), state), status_code=303
     )
+
+
+@router.get("/connect/shopify")
+async def connect_shopify(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    shop: Annotated[str, Query(max_length=255)] = "",
+) -> Response:
+    borrower = await get_current_borrower(request, context, session)
+    try:
+        domain = normalize_shop_domain(shop)
+    except InvalidShopDomain:
+        return RedirectResponse("/dashboard?shopify_error=invalid_shop", status_code=303)
+    state = await issue_state(session, context.signer, borrower.id, SHOPIFY, account=domain)
+    url = shopify_authorization_url(
+        shopify_config(context.settings), domain, state, context.settings.shopify_redirect_url
+    )
+    return RedirectResponse(url, status_code=303)
 
 
 @router.post("/dashboard/share")

@@ -30,6 +30,9 @@ class NextPageToken:
 
     param: str = "page_token"
     response_path: tuple[str, ...] = ("data", "next_page_token")
+    has_more_path: tuple[str, ...] | None = None
+    """Where a boolean "more pages" flag is, for APIs (GraphQL ``pageInfo.hasNextPage``) that
+    return a cursor on the last page too: when set, a false or missing flag ends the window."""
 
     def cursor(self, first_token: str | None = None) -> PageCursor:
         """A fresh cursor for one window, optionally resuming at ``first_token``."""
@@ -50,6 +53,10 @@ class PageCursor:
 
     def advance(self, body: Any, *, stream: str) -> str | None:
         """Read the next token from ``body``; ``None`` means the window is complete."""
+        more_path = self.paginator.has_more_path
+        if more_path is not None and dig(body, more_path) is not True:
+            self.token = None
+            return None
         raw = dig(body, self.paginator.response_path)
         if raw is None or raw == "":
             self.token = None

@@ -8,7 +8,7 @@ repeat-buyer metrics. Money is ``Decimal`` with its ISO 4217 currency; times are
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -16,6 +16,8 @@ from typing import Any
 
 class Platform(StrEnum):
     TIKTOK_SHOP = "tiktok_shop"
+    SHOPIFY = "shopify"
+    AMAZON = "amazon"
 
 
 class AccountRole(StrEnum):
@@ -35,6 +37,11 @@ class OrderStatus(StrEnum):
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+NEVER_EXPIRES = datetime(9999, 12, 31, tzinfo=UTC)
+"""``access_expires_at`` of a token that does not expire (Shopify custom-app and legacy offline
+tokens): far enough that no refresh is ever attempted, still a real, storable datetime."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,9 @@ class OrderRecord:
     is_sample: bool = False
     fulfillment_type: str | None = None
     buyer_ref: str | None = None
+    fulfillment_status: str | None = None
+    """The platform's own fulfilment state when it is separate from ``platform_status``
+    (Shopify: ``platform_status`` is the financial status, this the fulfilment status)."""
 
 
 @dataclass(frozen=True, slots=True)

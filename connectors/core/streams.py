@@ -19,7 +19,7 @@ with a different query would be wrong.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -80,6 +80,12 @@ class Stream(ABC):
     def to_record(self, raw: Mapping[str, Any]) -> Record:
         """Map one raw record; raise ``BadRecord`` (with a reason free of PII) if it can't be."""
 
+    def to_records(self, raw: Mapping[str, Any]) -> Sequence[Record]:
+        """All records one raw item yields: none (filtered out), one, or several (an order and
+        its refunds). Computed whole before anything is yielded, so a raw item that fails to map
+        is quarantined entirely rather than half-yielded."""
+        return (self.to_record(raw),)
+
     def raw_id(self, raw: Any) -> str | None:
         """The record's platform id, for quarantine reports."""
         if isinstance(raw, Mapping):
@@ -113,12 +119,16 @@ async def run_stream(
         body = await fetch(stream.request(window, cursor.token))
         for raw in _records(body, stream):
             try:
-                yield stream.to_record(raw)
+                mapped = stream.to_records(raw)
             except BadRecord as exc:
                 yield Quarantined(stream.name, exc.message, stream.raw_id(raw))
+                continue
             except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
                 # str(exc) may quote raw values (PII); name only the type and, for KeyError, the key
                 yield Quarantined(stream.name, _safe_reason(exc), stream.raw_id(raw))
+                continue
+            for record in mapped:
+                yield record
         next_token = cursor.advance(body, stream=stream.name)
         page += 1
         state_out = {"window": window.as_state(), "page_token": next_token, "page": page}

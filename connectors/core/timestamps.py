@@ -36,6 +36,23 @@ def from_unix(seconds: int | str) -> datetime:
         raise BadRecord(f"timestamp out of range: {seconds}") from exc
 
 
+def from_iso8601(text: object) -> datetime:
+    """Aware UTC datetime from an ISO 8601 string with an offset or ``Z``.
+
+    Raises ``BadRecord`` for anything else, naive times included: a time without an offset
+    would have to be guessed.
+    """
+    if not isinstance(text, str):
+        raise BadRecord(f"timestamp must be an ISO 8601 string, not {type(text).__name__}")
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise BadRecord(f"timestamp is not ISO 8601: {text[:40]!r}") from exc
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise BadRecord(f"timestamp has no UTC offset: {text[:40]!r}")
+    return moment.astimezone(UTC)
+
+
 def to_unix(moment: datetime) -> int:
     """Unix seconds of an aware datetime (fractions truncated toward the past)."""
     if moment.tzinfo is None or moment.utcoffset() is None:

@@ -1,13 +1,18 @@
-"""Reliability family: how often orders come back or fall through.
+"""Reliability family: returns, cancellations and the platform's health signals.
 
-* return rate = return requests created in the window (except those the buyer withdrew or the
-  platform rejected) / paid orders of the window, capped at 1. Returns may refer to orders from
-  before the window; v0 accepts that and caps the rate.
-* cancellation rate = cancelled orders / all orders of the window (any status, samples too).
+Components in [0, 1] (1 = nothing wrong), blended with the weights of ``[reliability]``:
 
-Points = 100 - return_rate_penalty x return rate - cancellation_rate_penalty x cancellation
-rate, clipped to [0, 100]. A borrower with no orders at all in the window (e.g. a creator, who
-has commissions but no shop orders) cannot be judged and gets ``no_orders_points`` (neutral).
+* return rate = counted return requests of the window (not withdrawn or rejected before as-of)
+  plus void creator commissions, over sales plus creator commissions; a rate at or below
+  ``return_rate_good`` loses nothing, at or above ``return_rate_bad`` the whole component;
+* cancellation rate = paid orders cancelled before as-of over paid orders (samples excluded),
+  bounds ``cancellation_rate_good``/``_bad``;
+* rating (0–5), on-time delivery rate and violations from the latest shop-health snapshot of
+  each connection observed at or before as-of; ratings and on-time rates are averaged over the
+  borrower's connections, violations summed.
+
+A signal the borrower has no evidence for (no orders, a platform that gives no rating) is NaN
+and drops out; with no signal at all the sub-score is ``no_signal_points`` (neutral).
 """
 
 from __future__ import annotations
@@ -15,70 +20,72 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scoring.features.revenue import paid_order_mask
-from scoring.params import ReliabilityParams
+from scoring.facts import Facts
+from scoring.features import per_borrower, ramp
+from scoring.params import Params
 from scoring.window import ScoringWindow
 
-__all__ = [
-    "cancellation_rate",
-    "order_counts",
-    "reliability_points",
-    "return_count",
-    "return_rate",
-]
+__all__ = ["health_signals", "reliability_features"]
 
 
-def order_counts(orders: pd.DataFrame, window: ScoringWindow, borrowers: pd.Index) -> pd.DataFrame:
-    """Per borrower, counts of the window's orders: ``all_orders``, ``paid_orders``,
-    ``cancelled_orders`` (int64, 0 without orders). Paid orders exclude samples."""
-    recent = orders[window.contains(orders["created_at"])]
-    counts = pd.DataFrame(
-        {
-            "borrower_id": recent["borrower_id"],
-            "all_orders": 1,
-            "paid_orders": paid_order_mask(recent).astype("int64"),
-            "cancelled_orders": (recent["status"] == "cancelled").astype("int64"),
-        }
-    )
-    summed = counts.groupby("borrower_id", sort=True)[
-        ["all_orders", "paid_orders", "cancelled_orders"]
-    ].sum()
-    return summed.reindex(borrowers, fill_value=0).astype("int64")
+def health_signals(
+    health: pd.DataFrame, connections: pd.DataFrame, conn_b: np.ndarray, window: ScoringWindow
+) -> dict[str, np.ndarray]:
+    """Per borrower: ``rating`` and ``on_time_rate`` (means), ``violations`` (sum); NaN = none.
+
+    ``conn_b`` is the borrower code of each row of ``connections``. Snapshots of unknown
+    connections or observed after as-of are ignored; ties in ``observed_at`` keep the last
+    row in (connection, observed_at, rating, violations, on-time) order, so row order never
+    matters.
+    """
+    n = int(conn_b.max()) + 1 if conn_b.size else 0
+    conn_index = pd.Index(connections["connection_id"].to_numpy(dtype=object))
+    conn = conn_index.get_indexer(health["connection_id"].to_numpy(dtype=object))
+    keep = (conn >= 0) & (health["observed_at"].array.asi8 <= window.end_ns)
+    seen = health.loc[keep, ["observed_at", "rating", "violations", "on_time_delivery_rate"]]
+    seen = seen.assign(_conn=conn[keep])
+    order = ["_conn", "observed_at", "rating", "violations", "on_time_delivery_rate"]
+    latest = seen.sort_values(order, kind="stable").groupby("_conn").tail(1)
+    b = conn_b[latest["_conn"].to_numpy(dtype=np.int64)]
+    out: dict[str, np.ndarray] = {}
+    for name, column, how in (
+        ("rating", "rating", "mean"),
+        ("on_time_rate", "on_time_delivery_rate", "mean"),
+        ("violations", "violations", "sum"),
+    ):
+        values = pd.Series(latest[column].to_numpy(dtype="float64", na_value=np.nan))
+        grouped = values.groupby(b)
+        agg = grouped.mean() if how == "mean" else grouped.sum(min_count=1)
+        out[name] = agg.reindex(range(n)).to_numpy(dtype="float64")
+    return out
 
 
-def return_count(
-    returns: pd.DataFrame, window: ScoringWindow, borrowers: pd.Index, params: ReliabilityParams
-) -> pd.Series[int]:
-    """Return requests created in the window, per borrower, ignoring withdrawn/rejected ones."""
-    counted = returns[
-        window.contains(returns["created_at"])
-        & ~returns["status"].str.upper().isin(params.ignored_return_statuses)
-    ]
-    return counted.groupby("borrower_id", sort=True).size().reindex(borrowers, fill_value=0)
-
-
-def return_rate(returns: pd.Series[int], paid_orders: pd.Series[int]) -> pd.Series[float]:
-    """Returns per paid order, in [0, 1]; with no paid orders, 1 if anything was returned else 0."""
-    rate = (returns / paid_orders.where(paid_orders > 0)).clip(upper=1.0)
-    fallback = pd.Series(np.where(returns > 0, 1.0, 0.0), index=returns.index)
-    return rate.fillna(fallback).astype("float64")
-
-
-def cancellation_rate(cancelled: pd.Series[int], all_orders: pd.Series[int]) -> pd.Series[float]:
-    """Cancelled orders per order, in [0, 1]; 0 without orders."""
-    return (cancelled / all_orders.where(all_orders > 0)).fillna(0.0).astype("float64")
-
-
-def reliability_points(
-    return_rate: pd.Series[float],
-    cancellation_rate: pd.Series[float],
-    all_orders: pd.Series[int],
-    params: ReliabilityParams,
-) -> pd.Series[float]:
-    """Reliability sub-score in points [0, 100]; ``no_orders_points`` where ``all_orders`` is 0."""
-    penalised = (
-        100.0
-        - params.return_rate_penalty * return_rate
-        - params.cancellation_rate_penalty * cancellation_rate
-    ).clip(0.0, 100.0)
-    return penalised.where(all_orders > 0, params.no_orders_points).astype("float64")
+def reliability_features(
+    facts: Facts, health: dict[str, np.ndarray], params: Params, n: int
+) -> dict[str, np.ndarray]:
+    """Per borrower: the rates and the five components (NaN = no evidence)."""
+    r = params.reliability
+    sale = facts.ord_sale & facts.ord_in
+    judged = per_borrower(facts.ord_b[sale], None, n) + per_borrower(facts.com_b, None, n)
+    returned = per_borrower(facts.ret_b[facts.ret_counted], None, n)
+    returned += per_borrower(facts.com_b[facts.com_void], None, n)
+    paid = facts.ord_paid & facts.ord_in
+    paid_count = per_borrower(facts.ord_b[paid], None, n)
+    cancelled = per_borrower(facts.ord_b[facts.ord_cancelled & facts.ord_in], None, n)
+    with np.errstate(all="ignore"):
+        return_rate = np.where(judged > 0, np.minimum(returned / judged, 1.0), np.nan)
+        cancellation_rate = np.where(paid_count > 0, cancelled / paid_count, np.nan)
+    return {
+        "return_rate": return_rate,
+        "return_count": returned,
+        "cancellation_rate": cancellation_rate,
+        "rating": health["rating"],
+        "on_time_rate": health["on_time_rate"],
+        "violations": health["violations"],
+        "rating_component": ramp(health["rating"], r.rating_bad, r.rating_good),
+        "return_rate_component": 1.0 - ramp(return_rate, r.return_rate_good, r.return_rate_bad),
+        "cancellation_rate_component": 1.0
+        - ramp(cancellation_rate, r.cancellation_rate_good, r.cancellation_rate_bad),
+        "on_time_component": ramp(health["on_time_rate"], r.on_time_bad, r.on_time_good),
+        "violations_component": 1.0 - ramp(health["violations"], 0.0, r.violations_bad),
+    }

@@ -1,124 +1,118 @@
-"""Revenue family: USD income events of the window, monthly net revenue and its points.
+"""Revenue family: monthly net revenue in USD, its points, and reconciliation with payouts.
 
-Net revenue of a window (USD) =
-  + totals of paid orders (status neither ``unpaid`` nor ``cancelled``, not free samples)
-  - refund amounts of returns whose status says the money went back to the buyer
-  + creator-role commissions: the actual commission when settled, else the estimate times
-    ``unsettled_commission_discount`` (estimates shrink as buyers return or refund).
+Net revenue of the window (USD), all of a borrower's connections together =
+  + totals of sales (orders paid, not cancelled before as-of, not free samples)
+  - refunds of returns whose money went back to the buyer before as-of
+  + creator commissions: the actual commission when settled, else the estimate times
+    ``unsettled_commission_discount``; void ones (refunded, deducted) earn nothing.
 
-Seller-role commissions (what a shop pays creators) are ignored in v0: the order total already
-counts the sale, and v0 does not model the shop's costs. Settlements are not used either;
-reconciling them against orders belongs to the next model. Each fact is converted at the USD
-rate of its own day (its ``created_at``).
+Seller-side commissions (what a shop pays creators) are the shop's expense: like platform fees
+they are not subtracted, because revenue here is sales, not margin.
+
+Monthly revenue is a rate per connection, added up over the borrower's connections: the
+connection's net revenue over the part of the window its data covers (:mod:`scoring.coverage`;
+facts outside that span are left out), divided by that span in months of ``days_per_month``
+days. A normal connection covers the whole window (3 months for 90 days); a Shopify store
+without ``read_all_orders`` covers 60 days, i.e. 2 months, so the days the platform hides are
+never read as days without sales. A span shorter than a day counts as one day, so a few hours
+of sales are not multiplied into a month; a connection covering nothing adds nothing.
+
+Reconciliation, per connection that has payouts in the window: order value created in
+``[start, as_of - lag)`` against payouts dated ``[start + lag, as_of)`` (two equal spans, the
+second shifted by the settlement lag). Payout gross is the statement's ``revenue_amount``, else
+``settlement_amount - fee_amount`` (fees are negative), else the net ``settlement_amount``.
+A borrower's gap is ``|settled / ordered - 1|`` over those connections; above ``tolerance``
+(with at least ``min_order_usd`` on either side) it lowers confidence and gives a reason, but
+costs no points: lag and fee differences can explain some of it, and the lender sees the flag.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from scoring.fx import to_usd
-from scoring.params import RevenueParams
+from scoring.facts import Facts
+from scoring.features import per_borrower
+from scoring.fx import NS_PER_DAY
+from scoring.params import Params
 from scoring.window import ScoringWindow
 
-__all__ = [
-    "creator_commission_income",
-    "income_events_usd",
-    "monthly_net_revenue_usd",
-    "paid_order_mask",
-    "revenue_points",
-]
-
-_EVENT_COLUMNS = ["borrower_id", "created_at", "kind", "amount_usd"]
+__all__ = ["next_tier_usd", "reconciliation", "revenue_features", "revenue_points"]
 
 
-def paid_order_mask(orders: pd.DataFrame) -> pd.Series[bool]:
-    """Orders that count as sales: paid (not ``unpaid``), not ``cancelled``, not samples."""
-    return ~orders["status"].isin(["unpaid", "cancelled"]) & ~orders["is_sample"].astype(bool)
+def _covered(facts: Facts, conn: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row mask: the fact's time lies in its connection's covered span."""
+    return np.asarray((t >= facts.span_start_c[conn]) & (t < facts.span_end_c[conn]))
 
 
-def creator_commission_income(commissions: pd.DataFrame, params: RevenueParams) -> pd.Series[float]:
-    """Commission a creator earns per row, in the row's currency (0 for seller-role rows).
+def revenue_features(facts: Facts, n: int, days_per_month: float) -> dict[str, np.ndarray]:
+    """Per borrower: ``sales_usd``, ``refunds_usd``, ``commission_usd`` (totals over the covered
+    spans), ``monthly_revenue_usd`` (USD per month, summed over connections; see module doc)
+    and ``sale_count``."""
+    n_conn = len(facts.conn_b)
+    sale = facts.ord_sale & facts.ord_in
+    rows = np.flatnonzero(sale)
+    rows = rows[_covered(facts, facts.ord_c[rows], facts.ord_t[rows])]
+    sales_c = per_borrower(facts.ord_c[rows], facts.ord_usd[rows], n_conn)
+    refunded = facts.ret_refunded & _covered(facts, facts.ret_c, facts.ret_t)
+    refunds_c = per_borrower(facts.ret_c[refunded], facts.ret_usd[refunded], n_conn)
+    earned = _covered(facts, facts.com_c, facts.com_t)
+    commission_c = per_borrower(facts.com_c[earned], facts.com_income_usd[earned], n_conn)
+    covered_days = (facts.span_end_c - facts.span_start_c) / NS_PER_DAY
+    months_c = np.maximum(covered_days, 1.0) / days_per_month
+    monthly_c = (sales_c - refunds_c + commission_c) / months_c
+    return {
+        "sales_usd": per_borrower(facts.conn_b, sales_c, n),
+        "refunds_usd": per_borrower(facts.conn_b, refunds_c, n),
+        "commission_usd": per_borrower(facts.conn_b, commission_c, n),
+        "monthly_revenue_usd": per_borrower(facts.conn_b, monthly_c, n),
+        "sale_count": per_borrower(facts.ord_b[sale], None, n),
+    }
 
-    Settled rows count their ``actual_commission`` (falling back to the discounted estimate if
-    the platform left it empty); unsettled rows count ``estimated_commission`` times
-    ``params.unsettled_commission_discount``; rows whose status is void (refunded, deducted)
-    earn nothing.
+
+def revenue_points(monthly_usd: np.ndarray, params: Params) -> np.ndarray:
+    """Revenue sub-score in points [0, 100]: linear between tier anchors, flat beyond.
+
+    Continuous and non-decreasing (anchors strictly increase, points never fall), so crossing
+    a tier boundary never makes the score jump.
     """
-    discounted = commissions["estimated_commission"] * params.unsettled_commission_discount
-    settled = commissions["settled"].astype(bool) & commissions["actual_commission"].notna()
-    income = commissions["actual_commission"].where(settled, discounted)
-    void = commissions["status"].str.upper().isin(params.void_commission_statuses)
-    earns = (commissions["role"] == "creator") & ~void
-    return income.where(earns, 0.0).astype("float64")
+    r = params.revenue
+    return np.asarray(np.interp(monthly_usd, r.tier_usd, r.tier_points))
 
 
-def _events(frame: pd.DataFrame, kind: str, amount: pd.Series[float]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "borrower_id": frame["borrower_id"],
-            "created_at": frame["created_at"],
-            "kind": kind,
-            "amount_usd": to_usd(amount, frame["currency"], frame["created_at"]),
-        },
-        columns=_EVENT_COLUMNS,
-    )
+def next_tier_usd(monthly_usd: np.ndarray, params: Params) -> np.ndarray:
+    """The lowest tier anchor above each monthly revenue (the top anchor when none is)."""
+    anchors = np.asarray(params.revenue.tier_usd)
+    position = np.searchsorted(anchors, monthly_usd, side="right")
+    return anchors[np.minimum(position, len(anchors) - 1)]
 
 
-def income_events_usd(
-    orders: pd.DataFrame,
-    returns: pd.DataFrame,
-    commissions: pd.DataFrame,
-    window: ScoringWindow,
-    params: RevenueParams,
-) -> pd.DataFrame:
-    """Signed USD money events created inside ``window`` (an ``IncomeEventFrame``).
-
-    One row per paid order (``kind="order"``, +total), refunded return (``"refund"``, -refund)
-    and earning creator commission (``"commission"``, +income). Rows are sorted by borrower,
-    time, kind and amount so sums do not depend on input row order.
-    """
-    sold = orders[window.contains(orders["created_at"]) & paid_order_mask(orders)]
-    refunded = returns[
-        window.contains(returns["created_at"])
-        & returns["status"].str.upper().isin(params.refunded_return_statuses)
-    ]
-    in_window = commissions[window.contains(commissions["created_at"])]
-    income = creator_commission_income(in_window, params)
-    earning = in_window[income != 0.0]
-    parts = [
-        _events(sold, "order", sold["total_amount"]),
-        _events(refunded, "refund", -refunded["refund_amount"]),
-        _events(earning, "commission", income[income != 0.0]),
-    ]
-    events = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
-    events["borrower_id"] = events["borrower_id"].astype("str")
-    events["created_at"] = events["created_at"].astype("datetime64[ns, UTC]")
-    events["kind"] = events["kind"].astype("str")
-    events["amount_usd"] = events["amount_usd"].astype("float64")
-    return events.sort_values(_EVENT_COLUMNS, ignore_index=True, kind="stable")
-
-
-def monthly_net_revenue_usd(
-    events: pd.DataFrame, window: ScoringWindow, borrowers: pd.Index, days_per_month: float
-) -> pd.Series[float]:
-    """Net revenue per borrower per month, in USD per month.
-
-    Sum of the window's ``amount_usd`` divided by the number of months in the window
-    (window days / ``days_per_month``). Borrowers without events get 0.
-    """
-    months = window.days / days_per_month
-    total = events.groupby("borrower_id", sort=True)["amount_usd"].sum()
-    return (total.reindex(borrowers, fill_value=0.0) / months).astype("float64")
-
-
-def revenue_points(monthly_usd: pd.Series[float], params: RevenueParams) -> pd.Series[float]:
-    """Revenue sub-score in points [0, 100]: linear between the tier anchors, flat beyond.
-
-    The map is continuous and non-decreasing (anchors strictly increase, points never fall),
-    so crossing a tier boundary never makes the score jump.
-    """
-    points = np.interp(
-        monthly_usd.to_numpy(dtype="float64"), params.anchors_usd, params.anchor_points
-    )
-    return pd.Series(points, index=monthly_usd.index, dtype="float64")
+def reconciliation(
+    facts: Facts, window: ScoringWindow, params: Params, n: int
+) -> dict[str, np.ndarray]:
+    """Per borrower: ``ordered_usd``, ``settled_usd`` over connections with payouts,
+    ``settled_ratio`` (NaN when nothing to compare), ``reconciliation_gap`` (bool) and
+    ``unreconciled`` (bool: a connection with sales but no payout to check them against)."""
+    p = params.reconciliation
+    lag = int(p.lag_days * NS_PER_DAY)
+    n_conn = len(facts.conn_b)
+    late = facts.set_t >= window.start_ns + lag
+    settled_c = per_borrower(facts.set_c[late], facts.set_gross_usd[late], n_conn)
+    has_payouts = per_borrower(facts.set_c, None, n_conn) > 0
+    early = facts.ord_sale & facts.ord_in & (facts.ord_t < window.end_ns - lag)
+    ordered_c = per_borrower(facts.ord_c[early], facts.ord_usd[early], n_conn)
+    sales_c = per_borrower(facts.ord_c[facts.ord_sale & facts.ord_in], None, n_conn)
+    conn_b = facts.conn_b
+    ordered = per_borrower(conn_b, np.where(has_payouts, ordered_c, 0.0), n)
+    settled = per_borrower(conn_b, np.where(has_payouts, settled_c, 0.0), n)
+    unreconciled = per_borrower(conn_b, ((sales_c > 0) & ~has_payouts).astype(float), n) > 0
+    with np.errstate(all="ignore"):
+        ratio = np.where(ordered > 0.0, settled / ordered, np.where(settled > 0.0, np.inf, np.nan))
+    material = np.maximum(ordered, settled) >= p.min_order_usd
+    gap = material & (np.abs(ratio - 1.0) > p.tolerance)
+    return {
+        "ordered_usd": ordered,
+        "settled_usd": settled,
+        "settled_ratio": ratio,
+        "reconciliation_gap": gap,
+        "unreconciled": unreconciled,
+    }

@@ -62,6 +62,19 @@ class TestOutsideDevelopment:
                 "auth_base_url": "https://auth.tiktok-shops.com",
                 "api_base_url": "https://open-api.tiktokglobalshop.com",
             },
+            shopify={
+                "client_id": "real",
+                "client_secret": "real-secret",
+                "admin_base_url_template": "https://{shop}",
+            },
+            amazon={
+                "application_id": "real",
+                "lwa_client_id": "real",
+                "lwa_client_secret": "real-secret",
+                "consent_url": "https://sellercentral.amazon.com",
+                "lwa_token_url": "https://api.amazon.com/auth/o2/token",
+                "sp_api_base_url": {"NA": "https://sellingpartnerapi-na.amazon.com"},
+            },
         )
         app = create_app(settings)
         async with (

@@ -20,6 +20,15 @@ REAL = {
     "CS_TIKTOK_SHOP__AUTHORIZE_URL": "https://services.tiktokshop.com/open/authorize",
     "CS_TIKTOK_SHOP__AUTH_BASE_URL": "https://auth.tiktok-shops.com",
     "CS_TIKTOK_SHOP__API_BASE_URL": "https://open-api.tiktokglobalshop.com",
+    "CS_SHOPIFY__CLIENT_ID": "real-client-id",
+    "CS_SHOPIFY__CLIENT_SECRET": "real-client-secret",
+    "CS_SHOPIFY__ADMIN_BASE_URL_TEMPLATE": "https://{shop}",
+    "CS_AMAZON__APPLICATION_ID": "amzn1.sellerapps.app.real",
+    "CS_AMAZON__LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
+    "CS_AMAZON__LWA_CLIENT_SECRET": "real-lwa-secret",
+    "CS_AMAZON__CONSENT_URL": "https://sellercentral.amazon.com",
+    "CS_AMAZON__LWA_TOKEN_URL": "https://api.amazon.com/auth/o2/token",
+    "CS_AMAZON__SP_API_BASE_URL__NA": "https://sellingpartnerapi-na.amazon.com",
 }
 
 
@@ -54,6 +63,7 @@ class TestSettings:
         assert settings.tiktok_urls[2] == "https://open-api.tiktokglobalshop.com"
         assert list(settings.encryption_keys) == ["k2026"]
         assert settings.resolved_database_url == "postgresql://app@db/creditscore"
+        assert settings.amazon.sp_api_base_url == {"NA": "https://sellingpartnerapi-na.amazon.com"}
 
     def test_production_refuses_sandbox_and_default_secrets(
         self, environment: pytest.MonkeyPatch
@@ -68,11 +78,24 @@ class TestSettings:
             "CS_SANDBOX__ENABLED must be false",
             "sandbox credentials",
             "CS_TIKTOK_SHOP__API_BASE_URL must point at TikTok Shop",
+            "CS_SHOPIFY__CLIENT_ID/CLIENT_SECRET are the sandbox credentials",
+            "CS_SHOPIFY__ADMIN_BASE_URL_TEMPLATE must be https://{shop}",
+            "CS_AMAZON__APPLICATION_ID/LWA_CLIENT_SECRET are the sandbox's",
+            "CS_AMAZON__SP_API_BASE_URL__<REGION> must point at Amazon",
         ):
             assert problem in message
 
     @pytest.mark.parametrize(
-        "missing", ["CS_SECRET_KEY", "CS_TIKTOK_SHOP__APP_SECRET", "CS_TIKTOK_SHOP__API_BASE_URL"]
+        "missing",
+        [
+            "CS_SECRET_KEY",
+            "CS_TIKTOK_SHOP__APP_SECRET",
+            "CS_TIKTOK_SHOP__API_BASE_URL",
+            "CS_SHOPIFY__CLIENT_SECRET",
+            "CS_SHOPIFY__ADMIN_BASE_URL_TEMPLATE",
+            "CS_AMAZON__LWA_CLIENT_SECRET",
+            "CS_AMAZON__SP_API_BASE_URL__NA",
+        ],
     )
     def test_production_refuses_each_default_alone(
         self, environment: pytest.MonkeyPatch, missing: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
 from typing import Any
 
 import numpy as np
@@ -10,15 +10,23 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.fx import usd_per_unit
-from scoring.model import SUB_SCORES, score_frames
-from scoring.params import DEFAULT_PARAMS
-from scoring.schemas import ORDER_STATUSES, Frames
-from tests.scoring.factories import AS_OF, commission, connection, make_frames, order, refund
+from scoring import DEFAULT_PARAMS, Frames, score_frames
+from scoring.fx import rates_frame
+from scoring.schemas import ORDER_STATUSES, SUB_SCORES
+from tests.scoring.factories import (
+    AS_OF,
+    commission,
+    connection,
+    health,
+    make_frames,
+    order,
+    refund,
+    settlement,
+)
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BORROWERS = ("b0", "b1", "b2")
-CURRENCIES = ("USD", "GBP", "EUR", "IDR", "VND")
+CURRENCIES = ("USD", "GBP", "EUR", "IDR", "VND", "JPY")
 RETURN_STATUSES = (
     "RETURN_OR_REFUND_REQUEST_COMPLETE",
     "RETURN_OR_REFUND_REQUEST_PENDING",
@@ -32,7 +40,15 @@ borrower = st.sampled_from(BORROWERS)
 @st.composite
 def frames_strategy(draw: st.DrawFn) -> Frames:
     roles = draw(st.lists(st.sampled_from(["seller", "creator"]), min_size=3, max_size=3))
-    connections = [connection(b, role=r) for b, r in zip(BORROWERS, roles, strict=True)]
+    connections = [
+        connection(
+            b,
+            role=r,
+            seller_type=draw(st.sampled_from([None, "LOCAL", "CROSS_BORDER"])),
+            shop_age_days=draw(st.one_of(st.none(), st.floats(1.0, 2000.0))),
+        )
+        for b, r in zip(BORROWERS, roles, strict=True)
+    ]
     orders = [
         order(
             draw(borrower),
@@ -42,8 +58,9 @@ def frames_strategy(draw: st.DrawFn) -> Frames:
             status=draw(st.sampled_from(ORDER_STATUSES)),
             currency=draw(st.sampled_from(CURRENCIES)),
             is_sample=draw(st.booleans()),
+            observed_days_ago=draw(st.one_of(st.none(), days_ago)),
         )
-        for i in range(draw(st.integers(0, 25)))
+        for i in range(draw(st.integers(0, 30)))
     ]
     returns = [
         refund(
@@ -66,9 +83,17 @@ def frames_strategy(draw: st.DrawFn) -> Frames:
             role=draw(st.sampled_from(["seller", "creator"])),
             currency=draw(st.sampled_from(CURRENCIES)),
         )
-        for i in range(draw(st.integers(0, 8)))
+        for i in range(draw(st.integers(0, 10)))
     ]
-    return make_frames(connections, orders, returns, commissions)
+    settlements = [
+        settlement(draw(borrower), f"s{i}", draw(days_ago), draw(money), revenue=draw(money))
+        for i in range(draw(st.integers(0, 4)))
+    ]
+    healths = [
+        health(draw(borrower), draw(days_ago), rating=draw(st.floats(0.0, 5.0)), violations=1)
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    return make_frames(connections, orders, returns, commissions, settlements, healths)
 
 
 def _shuffled(frames: Frames, seed: int) -> Frames:
@@ -92,10 +117,13 @@ class TestScoreBounds:
     def test_every_score_is_in_0_100_and_never_nan(self, frames: Frames) -> None:
         scores = score_frames(frames, AS_OF)
         assert list(scores["borrower_id"]) == list(BORROWERS)
+        assert (scores["status"] == "scored").all()
         values = scores[["composite", *SUB_SCORES]].to_numpy()
         assert not np.isnan(values).any()
         assert ((values >= 0.0) & (values <= 100.0)).all()
         assert scores["monthly_revenue_usd"].notna().all()
+        assert scores["tier"].isin(["A", "B", "C", "D", "E"]).all()
+        assert scores["confidence"].isin(["high", "medium", "low"]).all()
         assert scores["reasons"].map(len).le(4).all()
 
     @FAST
@@ -105,6 +133,9 @@ class TestScoreBounds:
         weights = DEFAULT_PARAMS.weights.as_dict()
         weighted = sum(weights[name] * scores[name] for name in SUB_SCORES)
         assert np.allclose(scores["composite"], weighted, atol=0.1)
+
+    def test_weights_sum_to_one(self) -> None:
+        assert math.isclose(math.fsum(DEFAULT_PARAMS.weights.as_dict().values()), 1.0)
 
 
 class TestMonotoneRevenue:
@@ -149,38 +180,49 @@ class TestInvariance:
             ),
             min_size=1,
             max_size=15,
-        )
+        ),
+        st.sampled_from(["GBP", "IDR", "VND", "JPY"]),
     )
-    def test_same_usd_value_in_gbp_scores_the_same(self, sales: list[tuple[float, float]]) -> None:
-        def frames_in(currency: str) -> Frames:
-            rows = []
-            for i, (ago, usd) in enumerate(sales):
-                when = AS_OF - pd.Timedelta(days=ago)
-                rate = usd_per_unit(currency, date(when.year, when.month, when.day))
-                rows.append(order("b1", f"o{i}", ago, usd / rate, currency=currency))
-            return make_frames([connection("b1")], rows)
+    def test_same_usd_value_in_another_currency_scores_the_same(
+        self, sales: list[tuple[float, float]], currency: str
+    ) -> None:
+        # Explicit rates that are powers of two, so usd / rate * rate is exact in floats and
+        # the two frames hold exactly the same USD values.
+        rates = rates_frame(["USD", currency], AS_OF - pd.Timedelta(days=91), AS_OF)
+        exact = {"GBP": 2.0, "IDR": 2.0**-14, "VND": 2.0**-15, "JPY": 2.0**-7}
+        rates.loc[rates["currency"] == currency, "usd_per_unit"] = exact[currency]
 
-        in_usd = score_frames(frames_in("USD"), AS_OF).iloc[0]
-        in_gbp = score_frames(frames_in("GBP"), AS_OF).iloc[0]
-        assert abs(in_usd["revenue"] - in_gbp["revenue"]) <= 0.1
-        assert abs(in_usd["composite"] - in_gbp["composite"]) <= 0.1
-        assert np.isclose(in_usd["monthly_revenue_usd"], in_gbp["monthly_revenue_usd"], rtol=1e-6)
+        def frames_in(cur: str) -> Frames:
+            rate = 1.0 if cur == "USD" else exact[cur]
+            rows = [
+                order("b1", f"o{i}", ago, usd / rate, currency=cur)
+                for i, (ago, usd) in enumerate(sales)
+            ]
+            return make_frames([connection("b1", currency=cur)], rows, fx_rates=rates)
+
+        pd.testing.assert_frame_equal(
+            score_frames(frames_in(currency), AS_OF), score_frames(frames_in("USD"), AS_OF)
+        )
 
 
 class TestAsOf:
     @FAST
     @given(frames_strategy(), st.lists(st.tuples(borrower, money, days_ago), max_size=10))
-    def test_facts_after_as_of_are_ignored(
+    def test_facts_after_as_of_or_observed_after_it_are_ignored(
         self, frames: Frames, later: list[tuple[str, float, float]]
     ) -> None:
         as_of = AS_OF - pd.Timedelta(days=20)
         late_rows = [
-            order(who, f"late{i}", min(ago, 20.0), total)  # created at or after as_of
+            # created at or after as_of, or created before it but first observed after it
+            order(who, f"late{i}", min(ago, 20.0), total)
+            if i % 2
+            else order(who, f"seen-late{i}", 30.0, total, observed_days_ago=19.0)
             for i, (who, total, ago) in enumerate(later)
         ]
         late = make_frames(
             returns=[
-                refund(who, f"late-r{i}", 5.0, total) for i, (who, total, _) in enumerate(later)
+                refund(who, f"late-r{i}", 25.0, total, observed_days_ago=5.0)
+                for i, (who, total, _) in enumerate(later)
             ],
             commissions=[
                 commission(who, f"late-c{i}", 19.9, total, total)
@@ -193,20 +235,3 @@ class TestAsOf:
             commissions=pd.concat([grown.commissions, late.commissions], ignore_index=True),
         )
         pd.testing.assert_frame_equal(score_frames(grown, as_of), score_frames(frames, as_of))
-
-
-class TestNoOrders:
-    def test_a_borrower_with_a_connection_only_gets_a_valid_low_score(self) -> None:
-        scores = score_frames(make_frames([connection("b1")]), AS_OF)
-        row = scores.iloc[0]
-        assert row["revenue"] == 0.0
-        assert row["consistency"] == 0.0
-        assert row["reliability"] == 50.0
-        assert row["growth"] == 50.0
-        assert row["composite"] == 20.0
-        assert row["order_count"] == 0
-        assert [r["code"] for r in row["reasons"]] == [
-            "REVENUE_LOW",
-            "FEW_ACTIVE_WEEKS",
-            "NO_ORDERS",
-        ]

@@ -1,0 +1,140 @@
+"""Amazon for a signed-in borrower (website authorization), and order-number verification for
+Amazon and TikTok Shop sellers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.connections.amazon import connect_with_code
+from app.connections.endpoints import AuthUrlOut
+from app.connections.oauth_state import (
+    StateRejected,
+    consume_state,
+    issue_state,
+    state_account,
+)
+from app.connections.platforms import AMAZON, TIKTOK_SHOP, amazon_config
+from app.connections.verify import verify_order
+from app.db import transaction
+from app.deps import ContextDep, CurrentBorrower
+from app.kit.errors import AppError
+from connectors.amazon_sp_api import InvalidCallback, consent_url, parse_callback
+
+router = APIRouter(tags=["amazon"])
+log = structlog.get_logger(__name__)
+Region = Literal["NA", "EU", "FE"]
+
+
+@router.get("/api/amazon/auth", response_model=AuthUrlOut)
+async def amazon_auth(
+    borrower: CurrentBorrower,
+    context: ContextDep,
+    region: Annotated[Region, Query(description="the seller's SP-API region")] = "NA",
+) -> AuthUrlOut:
+    """Seller Central's consent page for this borrower (state bound to borrower and region)."""
+    async with transaction(context.sessions) as session:
+        state = await issue_state(session, context.signer, borrower.id, AMAZON, account=region)
+    url = consent_url(
+        amazon_config(context.settings), state, redirect_uri=context.settings.amazon_redirect_url
+    )
+    return AuthUrlOut(authUrl=url)
+
+
+@router.get("/api/amazon/callback", include_in_schema=False)
+async def amazon_callback(
+    request: Request, borrower: CurrentBorrower, context: ContextDep
+) -> RedirectResponse:
+    def back(**params: str) -> RedirectResponse:
+        return RedirectResponse(
+            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
+        )
+
+    query = {key: value[:2048] for key, value in request.query_params.items()}
+    if query.get("error"):
+        return back(amazon_error="auth_denied")
+    try:
+        callback = parse_callback(query)
+        region = _state_region(context, callback.state)
+        async with transaction(context.sessions) as session:
+            await consume_state(
+                session,
+                context.signer,
+                callback.state,
+                borrower_id=borrower.id,
+                platform=AMAZON,
+                account=region,
+            )
+        async with transaction(context.sessions) as session:
+            connection = await connect_with_code(context, session, borrower, callback, region)
+            connection_id = connection.id
+    except InvalidCallback:
+        return back(amazon_error="invalid_callback")
+    except StateRejected:
+        return back(amazon_error="invalid_state")
+    except AppError as exc:
+        return back(amazon_error=exc.code)
+    context.jobs.enqueue_sync(connection_id)
+    return back(amazon_connected="true")
+
+
+def _state_region(context: ContextDep, state: str) -> str:
+    """The region the state was issued for (checked again, with everything else, on consume)."""
+    region = state_account(context.signer, state)
+    if region not in ("NA", "EU", "FE"):
+        raise StateRejected("the authorization request is invalid: start again")
+    return region
+
+
+class VerifyIn(BaseModel):
+    orderNumber: str = Field(min_length=1, max_length=64)
+
+
+class VerifiedOut(BaseModel):
+    verified: bool
+    platform: str
+    orderNumber: str
+    createdAt: datetime
+    status: str
+    total: Decimal
+    currency: str
+
+
+async def _verify(
+    platform: str, body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
+) -> VerifiedOut:
+    async with transaction(context.sessions) as session:
+        order = await verify_order(context, session, borrower, platform, body.orderNumber)
+    context.jobs.enqueue_rescore(borrower.id)
+    return VerifiedOut(
+        verified=True,
+        platform=order.platform,
+        orderNumber=order.order_number,
+        createdAt=order.created_at,
+        status=order.status,
+        total=order.total,
+        currency=order.currency,
+    )
+
+
+@router.post("/api/amazon/orders/verify", response_model=VerifiedOut)
+async def verify_amazon_order(
+    body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
+) -> VerifiedOut:
+    """Count an order number the seller reports, once Amazon confirms it is theirs."""
+    return await _verify(AMAZON, body, borrower, context)
+
+
+@router.post("/api/tiktokshop/orders/verify", response_model=VerifiedOut)
+async def verify_tiktok_order(
+    body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
+) -> VerifiedOut:
+    """Count an order number the seller reports, once TikTok Shop confirms it is theirs."""
+    return await _verify(TIKTOK_SHOP, body, borrower, context)

@@ -1,0 +1,199 @@
+"""Shopify for a signed-in borrower: OAuth connect, or a store domain plus an Admin API token;
+status, sync and disconnect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field, SecretStr
+from sqlalchemy import delete
+
+from app.connections.endpoints import AuthUrlOut
+from app.connections.oauth_state import StateRejected, consume_state, issue_state
+from app.connections.platforms import SHOPIFY, shopify_config
+from app.connections.shopify import borrower_stores, connect_with_code, connect_with_token
+from app.db import transaction
+from app.deps import ContextDep, CurrentBorrower, SessionDep
+from app.kit.errors import AppError, NotFound
+from app.models import BusinessConnection
+from app.models.base import utcnow
+from connectors.shopify import (
+    InvalidCallback,
+    InvalidShopDomain,
+    authorization_url,
+    normalize_shop_domain,
+    verify_callback,
+)
+
+router = APIRouter(tags=["shopify"])
+log = structlog.get_logger(__name__)
+
+
+class InvalidShop(AppError):
+    code = "invalid_shop"
+
+
+def _shop(text: str) -> str:
+    try:
+        return normalize_shop_domain(text)
+    except InvalidShopDomain:
+        raise InvalidShop(
+            "enter your store's myshopify.com domain, for example my-store.myshopify.com"
+        ) from None
+
+
+class TokenConnectIn(BaseModel):
+    shopDomain: str = Field(max_length=255)
+    accessToken: SecretStr = Field(max_length=255)
+
+
+class StatusOut(BaseModel):
+    connected: bool
+    shopDomain: str | None = None
+    status: str | None = None
+    statusReason: str | None = None
+    syncState: str | None = None
+    lastSyncedAt: datetime | None = None
+    orderCount: int | None = None
+    productCount: int | None = None
+    apiVersion: str | None = None
+    visibleDays: int | None = Field(
+        default=None, description="60 when the store did not grant read_all_orders"
+    )
+
+
+def _status(connection: BusinessConnection | None) -> StatusOut:
+    if connection is None:
+        return StatusOut(connected=False)
+    metrics = connection.metrics or {}
+    return StatusOut(
+        connected=connection.status == "active",
+        shopDomain=connection.external_account_id,
+        status=connection.status,
+        statusReason=connection.status_reason,
+        syncState=connection.sync_state,
+        lastSyncedAt=connection.last_synced_at,
+        orderCount=metrics.get("orders"),
+        productCount=metrics.get("product_count"),
+        apiVersion=connection.api_version,
+        visibleDays=connection.visible_days,
+    )
+
+
+@router.get("/api/shopify/auth", response_model=AuthUrlOut)
+async def shopify_auth(
+    borrower: CurrentBorrower,
+    context: ContextDep,
+    session: SessionDep,
+    shop: Annotated[str, Query(max_length=255, description="my-store.myshopify.com")],
+) -> AuthUrlOut:
+    """The store's install page for this borrower (state bound to borrower and store)."""
+    domain = _shop(shop)
+    state = await issue_state(session, context.signer, borrower.id, SHOPIFY, account=domain)
+    url = authorization_url(
+        shopify_config(context.settings), domain, state, context.settings.shopify_redirect_url
+    )
+    return AuthUrlOut(authUrl=url)
+
+
+@router.get("/api/shopify/callback", include_in_schema=False)
+async def shopify_callback(
+    request: Request, borrower: CurrentBorrower, context: ContextDep
+) -> RedirectResponse:
+    """Verify the HMAC, shop and timestamp before anything else, then state, then exchange."""
+
+    def back(**params: str) -> RedirectResponse:
+        return RedirectResponse(
+            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
+        )
+
+    if request.query_params.get("error"):
+        return back(shopify_error="auth_denied")
+    try:
+        callback = verify_callback(
+            # Freshness is checked against the wall clock, like the state's expiry: the
+            # service clock (context.clock) is about data windows, not about security.
+            shopify_config(context.settings),
+            request.query_params,
+            now=utcnow(),
+        )
+        async with transaction(context.sessions) as session:
+            await consume_state(
+                session,
+                context.signer,
+                callback.state,
+                borrower_id=borrower.id,
+                platform=SHOPIFY,
+                account=callback.shop,
+            )
+        async with transaction(context.sessions) as session:
+            connection = await connect_with_code(context, session, borrower, callback)
+            connection_id = connection.id
+    except InvalidCallback as exc:
+        log.warning("shopify_callback_rejected", reason=str(exc))
+        return back(shopify_error="invalid_callback")
+    except StateRejected:
+        return back(shopify_error="invalid_state")
+    except AppError as exc:
+        return back(shopify_error=exc.code)
+    context.jobs.enqueue_sync(connection_id)
+    return back(shopify_connected="true")
+
+
+@router.post("/api/shopify/connect", response_model=StatusOut)
+async def shopify_connect(
+    body: TokenConnectIn, borrower: CurrentBorrower, context: ContextDep
+) -> StatusOut:
+    """Connect with the store's domain and an Admin API access token from its custom app.
+
+    The token is checked against the store first: a token the store refuses stores nothing and
+    answers 400. It is encrypted like every other secret and never shown again.
+    """
+    domain = _shop(body.shopDomain)
+    async with transaction(context.sessions) as session:
+        connection = await connect_with_token(
+            context, session, borrower, domain, body.accessToken.get_secret_value()
+        )
+        status = _status(connection)
+        connection_id = connection.id
+    context.jobs.enqueue_sync(connection_id)
+    return status
+
+
+@router.get("/api/shopify/status", response_model=StatusOut)
+async def shopify_status(borrower: CurrentBorrower, session: SessionDep) -> StatusOut:
+    stores = await borrower_stores(session, borrower.id)
+    return _status(stores[-1] if stores else None)
+
+
+@router.post("/api/shopify/sync", response_model=StatusOut, status_code=202)
+async def shopify_sync(
+    borrower: CurrentBorrower, context: ContextDep, session: SessionDep
+) -> StatusOut:
+    stores = await borrower_stores(session, borrower.id)
+    if not stores:
+        raise NotFound("no Shopify store is connected")
+    for store in stores:
+        context.jobs.enqueue_sync(store.id)
+    return _status(stores[-1])
+
+
+@router.post("/api/shopify/disconnect", response_model=StatusOut)
+async def shopify_disconnect(borrower: CurrentBorrower, context: ContextDep) -> StatusOut:
+    """Remove the borrower's Shopify connections with their tokens and synced data."""
+    async with transaction(context.sessions) as session:
+        stores = await borrower_stores(session, borrower.id)
+        if not stores:
+            raise NotFound("no Shopify store is connected")
+        await session.execute(
+            delete(BusinessConnection).where(
+                BusinessConnection.id.in_([store.id for store in stores])
+            )
+        )
+    context.jobs.enqueue_rescore(borrower.id)
+    return StatusOut(connected=False)

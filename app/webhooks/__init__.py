@@ -1,0 +1,1 @@
+"""Platform webhooks: verified, deduplicated in an inbox, applied idempotently."""

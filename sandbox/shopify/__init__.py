@@ -1,0 +1,1 @@
+"""The Shopify emulator: OAuth install flow, Admin API (GraphQL and legacy REST), webhooks."""
