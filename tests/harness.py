@@ -95,6 +95,28 @@ class Harness:
         return truth
 
 
+TIKTOK_PERSONAS = (
+    "steady_us",
+    "growing_us",
+    "declining_us",
+    "new_shop",
+    "high_returns",
+    "creator_affiliate",
+    "gb_seller",
+    "id_seller",
+)
+SHOPIFY_PERSONAS = (
+    "shopify_steady",
+    "shopify_growing",
+    "shopify_declining",
+    "shopify_new",
+    "shopify_high_refunds",
+    "shopify_eu",
+)
+AMAZON_PERSONAS = ("amazon_us", "amazon_eu", "amazon_declining", "amazon_new")
+ALL_PERSONAS = TIKTOK_PERSONAS + SHOPIFY_PERSONAS + AMAZON_PERSONAS
+
+
 def platform_of(persona: str) -> str:
     for platform in ("shopify", "amazon"):
         if persona.startswith(f"{platform}_"):

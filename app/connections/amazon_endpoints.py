@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -14,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.connections.amazon import connect_with_code
-from app.connections.endpoints import AuthUrlOut
+from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import (
     StateRejected,
     consume_state,
@@ -53,9 +52,7 @@ async def amazon_callback(
     request: Request, borrower: CurrentBorrower, context: ContextDep
 ) -> RedirectResponse:
     def back(**params: str) -> RedirectResponse:
-        return RedirectResponse(
-            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
-        )
+        return to_dashboard(context, **params)
 
     query = {key: value[:2048] for key, value in request.query_params.items()}
     if query.get("error"):

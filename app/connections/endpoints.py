@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.connections.oauth_state import StateRejected, consume_state, issue_state
 from app.connections.platforms import TIKTOK_SHOP, tiktok_config
 from app.connections.tiktok_shop import connect_tiktok_shop
+from app.context import AppContext
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError
@@ -63,6 +64,14 @@ class ConnectionOut(BaseModel):
         return out
 
 
+def to_dashboard(context: AppContext, **params: str) -> RedirectResponse:
+    """Where every OAuth callback ends: always our own dashboard, never a URL from the request,
+    so no callback can be turned into an open redirect."""
+    return RedirectResponse(
+        f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
+    )
+
+
 @router.get("/api/tiktokshop/auth", response_model=AuthUrlOut)
 async def tiktok_shop_auth(
     borrower: CurrentBorrower,
@@ -87,10 +96,7 @@ async def tiktok_shop_callback(
     """Where TikTok sends the seller back: verify state, exchange the code, start the pull."""
 
     def back(**params: str) -> RedirectResponse:
-        # Always our own dashboard: nothing in the callback chooses where the browser goes.
-        return RedirectResponse(
-            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
-        )
+        return to_dashboard(context, **params)
 
     try:
         async with transaction(context.sessions) as session:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -13,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import delete
 
-from app.connections.endpoints import AuthUrlOut
+from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import StateRejected, consume_state, issue_state
 from app.connections.platforms import SHOPIFY, shopify_config
 from app.connections.shopify import borrower_stores, connect_with_code, connect_with_token
@@ -108,9 +107,7 @@ async def shopify_callback(
     """Verify the HMAC, shop and timestamp before anything else, then state, then exchange."""
 
     def back(**params: str) -> RedirectResponse:
-        return RedirectResponse(
-            f"{context.settings.dashboard_path}?{urlencode(params)}", status_code=303
-        )
+        return to_dashboard(context, **params)
 
     if request.query_params.get("error"):
         return back(shopify_error="auth_denied")

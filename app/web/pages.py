@@ -6,7 +6,7 @@ Plain HTML forms and redirects, no JavaScript needed; the full borrower pages co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,12 +14,20 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from app.connections.oauth_state import issue_state
-from app.connections.platforms import SHOPIFY, TIKTOK_SHOP, shopify_config, tiktok_config
+from app.connections.platforms import (
+    AMAZON,
+    SHOPIFY,
+    TIKTOK_SHOP,
+    amazon_config,
+    shopify_config,
+    tiktok_config,
+)
 from app.deps import SESSION_COOKIE, ContextDep, SessionDep, get_current_borrower
 from app.kit.errors import NotAuthenticated
 from app.lenders import grants
 from app.models import Lender, LenderGrant
 from app.scores.endpoints import score_view
+from connectors.amazon_sp_api import consent_url as amazon_consent_url
 from connectors.shopify import InvalidShopDomain, normalize_shop_domain
 from connectors.shopify import authorization_url as shopify_authorization_url
 from connectors.tiktok_shop import auth as tiktok_auth
@@ -28,7 +36,8 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 MESSAGES = {
-    "invalid_callback": "Shopify's answer could not be verified. Please try again.",
+    "invalid_callback": "The platform's answer could not be verified. Please try again.",
+    "no_marketplace": "This Amazon seller account sells in no marketplace of that region.",
     "invalid_shop": "Enter your store's myshopify.com domain, for example my-store.myshopify.com.",
     "auth_denied": "You declined the authorization on TikTok Shop. Nothing was connected.",
     "invalid_state": "That connection attempt expired or was already used. Please try again.",
@@ -60,9 +69,8 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             )
         )
     )
-    error = request.query_params.get("tiktokshop_error") or request.query_params.get(
-        "shopify_error"
-    )
+    query = request.query_params
+    error = query.get("tiktokshop_error") or query.get("shopify_error") or query.get("amazon_error")
     return templates.TemplateResponse(
         request,
         "dashboard.html",
@@ -73,8 +81,9 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             "granted": {g.lender_id: g for g in active},
             "connected": "true"
             in (
-                request.query_params.get("tiktokshop_connected"),
-                request.query_params.get("shopify_connected"),
+                query.get("tiktokshop_connected"),
+                query.get("shopify_connected"),
+                query.get("amazon_connected"),
             ),
             "error": MESSAGES.get(error or "", "Connecting failed. Please try again.")
             if error
@@ -92,6 +101,21 @@ async def connect_tiktok_shop(
     return RedirectResponse(
         tiktok_auth.authorization_url(tiktok_config(context.settings), state), status_code=303
     )
+
+
+@router.get("/connect/amazon")
+async def connect_amazon(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    region: Annotated[Literal["NA", "EU", "FE"], Query()] = "NA",
+) -> Response:
+    borrower = await get_current_borrower(request, context, session)
+    state = await issue_state(session, context.signer, borrower.id, AMAZON, account=region)
+    url = amazon_consent_url(
+        amazon_config(context.settings), state, redirect_uri=context.settings.amazon_redirect_url
+    )
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/connect/shopify")

@@ -14,35 +14,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.harness import Harness
+from tests.harness import ALL_PERSONAS, Harness
 
 GOLDEN = Path(__file__).parent / "golden" / "persona_scores.json"
-PERSONAS = (
-    "steady_us",
-    "growing_us",
-    "declining_us",
-    "new_shop",
-    "high_returns",
-    "creator_affiliate",
-    "gb_seller",
-    "id_seller",
-    "shopify_steady",
-    "shopify_growing",
-    "shopify_declining",
-    "shopify_new",
-    "shopify_high_refunds",
-    "shopify_eu",
-    "amazon_us",
-    "amazon_eu",
-    "amazon_declining",
-    "amazon_new",
-)
 SCORE_FIELDS = ("status", "composite", "tier", "confidence", "order_count", "model_version")
 
 
 async def persona_table(harness: Harness) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
-    for persona in PERSONAS:
+    for persona in ALL_PERSONAS:
         headers = await harness.sign_in(persona)
         landing = await harness.connect(persona, headers)
         assert "_connected=true" in landing.headers["location"], persona
