@@ -54,6 +54,10 @@ class ConnectionOut(BaseModel):
     reauthorize_soon: bool = Field(
         default=False, description="the authorization ends within the warning period"
     )
+    sync_progress: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="per stream of the current or last pull: pages committed, done, when",
+    )
 
     @classmethod
     def of(cls, row: BusinessConnection, *, now: datetime, warning: timedelta) -> ConnectionOut:
@@ -61,6 +65,15 @@ class ConnectionOut(BaseModel):
         expires = row.refresh_token_expires_at
         out.authorization_expires_at = expires
         out.reauthorize_soon = expires is not None and expires - now <= warning
+        out.sync_progress = {
+            stream: {
+                "pages": (cursor.get("state") or {}).get("page"),
+                "done": bool(cursor.get("done")),
+                "at": cursor.get("at"),
+            }
+            for stream, cursor in (row.sync_cursors or {}).items()
+            if isinstance(cursor, dict)
+        }
         return out
 
 

@@ -36,6 +36,9 @@ class TestAmazonConnect:
         expires = datetime.fromisoformat(connection["authorization_expires_at"])
         assert timedelta(days=364) < expires - datetime.now(UTC) <= timedelta(days=365)
         assert connection["reauthorize_soon"] is False
+        progress = connection["sync_progress"]
+        assert set(progress) == {"orders", "transactions"}
+        assert progress["orders"]["done"] is True and progress["orders"]["pages"] >= 1
 
         start, end = unix(connection["data_window_start"]), unix(connection["data_window_end"])
         truth = await harness.ground_truth("amazon_eu", start, end)
