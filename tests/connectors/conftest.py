@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def reference_dir() -> Path:
-    """The platform reference: ``$CS_REFERENCE_DIR`` or ``<repo>/../shared/reference``."""
-    configured = os.environ.get("CS_REFERENCE_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "reference"
+from tests.reference import reference_dir
 
 
 @pytest.fixture(scope="session")
 def tiktok_examples() -> Path:
-    path = reference_dir() / "tiktok-shop" / "examples"
-    assert path.is_dir(), f"reference examples not found at {path}; set CS_REFERENCE_DIR"
-    return path
+    return reference_dir("tiktok-shop", "examples")
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,8 @@ client and the location of Amazon's models (never copied into the repository).""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +12,7 @@ from tts_client import ANCHOR, ANCHOR_TS, Clock
 
 from sandbox.config import AmazonAppConfig, SandboxConfig
 from sandbox.server import create_sandbox_app
+from tests.reference import reference_dir
 
 __all__ = ["ANCHOR", "ANCHOR_TS", "PERSONAS", "REFERENCE", "Amz", "Clock", "amazon_sandbox"]
 
@@ -22,12 +21,7 @@ TOKEN_URL = "/amazon/lwa/auth/o2/token"
 PERSONAS = ("amazon_us", "amazon_eu", "amazon_declining", "amazon_new")
 
 
-def _reference() -> Path:
-    env = os.environ.get("CS_REFERENCE_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
-
-REFERENCE = _reference()
+REFERENCE = reference_dir()
 
 
 class Amz:

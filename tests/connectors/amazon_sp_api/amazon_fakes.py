@@ -9,7 +9,6 @@ requests; it also serves the LWA token endpoint.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,8 +21,8 @@ from connectors.amazon_sp_api import AmazonClient, AmazonConfig
 from connectors.core.http import RetryPolicy
 from connectors.core.records import TokenSet
 from connectors.core.tokens import MemoryTokenStore
+from tests.reference import reference_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SELLER = "A1SELLERTEST01"
 SECRET = "lwa_secret_value_xyz"
@@ -38,11 +37,7 @@ CONFIG = AmazonConfig(
 
 
 def amazon_reference() -> Path:
-    configured = os.environ.get("CS_REFERENCE_DIR")
-    root = Path(configured) if configured else REPO_ROOT.parent / "shared" / "reference"
-    path = root / "amazon"
-    assert path.is_dir(), f"Amazon reference not found at {path}; set CS_REFERENCE_DIR"
-    return path
+    return reference_dir("amazon")
 
 
 def load_sandbox_cases(name: str) -> list[dict[str, Any]]:

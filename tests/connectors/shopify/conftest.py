@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,20 +11,12 @@ import httpx
 import pytest
 from shopify_fakes import FakeClock, FakeShopify
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def reference_dir() -> Path:
-    """The platform reference: ``$CS_REFERENCE_DIR`` or ``<repo>/../shared/reference``."""
-    configured = os.environ.get("CS_REFERENCE_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "reference"
+from tests.reference import reference_dir
 
 
 @pytest.fixture(scope="session")
 def shopify_examples() -> Path:
-    path = reference_dir() / "shopify" / "examples"
-    assert path.is_dir(), f"reference examples not found at {path}; set CS_REFERENCE_DIR"
-    return path
+    return reference_dir("shopify", "examples")
 
 
 @pytest.fixture(scope="session")
