@@ -233,5 +233,50 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id")]) -> 
     console.print("revoked")
 
 
+@keys_cli.command("rotate")
+def keys_rotate(key_id: Annotated[str, typer.Argument(help="the key's id")]) -> None:
+    """Replace a key: a new one with the same lender, name and scopes; the old one stops now."""
+    from app.lenders.keys import IssuedKey, rotate_key
+
+    async def work(session: AsyncSession) -> IssuedKey | None:
+        return await rotate_key(session, key_id)
+
+    issued = in_transaction(work)
+    if issued is None:
+        fail(f"no active key {key_id}")
+    console.print(f"key id: {issued.key_id}")
+    console.print(f"key (shown once): {issued.plaintext}")
+
+
+@keys_cli.command("rotate-encryption")
+def keys_rotate_encryption(
+    batch: Annotated[int, typer.Option(help="rows re-encrypted per transaction")] = 200,
+) -> None:
+    """Re-encrypt every stored secret under the newest key (the first of CS_ENCRYPTION_KEYS).
+
+    Runs in batches and can be stopped and run again: rows already under the newest key are
+    skipped. When it reports nothing left under older keys, those keys can be retired.
+    """
+    from app import db
+    from app.connections.reencrypt import reencrypt_all
+    from app.context import AppContext
+
+    async def go() -> tuple[int, dict[str, int]]:
+        settings = load_settings()
+        engine = db.create_engine(settings.resolved_database_url)
+        try:
+            keyring = AppContext.keyring_from(settings)
+            return await reencrypt_all(db.session_factory(engine), keyring, batch)
+        finally:
+            await engine.dispose()
+
+    try:
+        done, left = asyncio.run(go())
+    except Exception as exc:  # one clear line, never a traceback with secrets in it
+        fail(f"re-encryption stopped: {type(exc).__name__}: {exc}")
+    console.print(f"re-encrypted {done} connection(s) under the newest key")
+    console.print(f"secrets still under older keys: {left or 'none'}")
+
+
 def main() -> None:
     cli()

@@ -12,7 +12,7 @@ import binascii
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -112,6 +112,47 @@ class SandboxSettings(BaseModel):
     anchor: date | None = None
 
 
+class IdentitySettings(BaseModel):
+    """How borrowers prove who they are besides the development sign-in.
+
+    Supabase Auth is on when a JWT secret (HS256) or a JWKS (inline JSON or a URL, RS256/ES256)
+    is set, together with the issuer (``https://<project>.supabase.co/auth/v1``).
+    """
+
+    supabase_jwt_secret: SecretStr | None = None
+    # The project's JSON Web Key Set, inline: {"keys": [...]}; or where to fetch it once.
+    supabase_jwks: dict[str, Any] | None = None
+    supabase_jwks_url: str = ""
+    supabase_issuer: str = ""
+    supabase_audience: str = "authenticated"
+    # Sign-In with Ethereum: empty domain means the host of CS_PUBLIC_BASE_URL.
+    siwe_domain: str = ""
+    siwe_chain_ids: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    siwe_nonce_ttl_s: int = Field(default=600, ge=30, le=86_400)
+    # Sign-in attempts per client address, in `limits` notation ("10/minute", "100/hour").
+    # Empty means 10/minute, or 1000/minute in development and test.
+    sign_in_rate_limit: str = ""
+
+    @field_validator("sign_in_rate_limit")
+    @classmethod
+    def _limit_parses(cls, value: str) -> str:
+        from limits import parse
+
+        if value:
+            try:
+                parse(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a rate limit such as 10/minute") from None
+        return value
+
+    @property
+    def supabase_enabled(self) -> bool:
+        has_key = self.supabase_jwt_secret is not None or bool(
+            self.supabase_jwks or self.supabase_jwks_url
+        )
+        return has_key and bool(self.supabase_issuer)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CS_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -133,6 +174,7 @@ class Settings(BaseSettings):
     shopify: ShopifySettings = ShopifySettings()
     amazon: AmazonSettings = AmazonSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    identity: IdentitySettings = IdentitySettings()
     # The origins a browser may be sent back to after sign-in (open-redirect guard).
     dashboard_path: str = "/dashboard"
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])

@@ -50,13 +50,18 @@ def bearer_token(request: Request) -> str | None:
 async def get_current_borrower(
     request: Request, context: ContextDep, session: SessionDep
 ) -> Borrower:
-    """The signed-in borrower, from the session cookie or a session bearer token."""
-    token = request.cookies.get(SESSION_COOKIE) or _bearer(request)
+    """The signed-in borrower: session cookie, session bearer token or Supabase access token."""
+    bearer = _bearer(request)
+    token = request.cookies.get(SESSION_COOKIE) or bearer
     if not token:
         raise NotAuthenticated("sign in first")
     try:
         borrower_id = context.signer.loads(token, SESSION, SESSION_MAX_AGE_S)
     except InvalidToken:
+        if bearer and context.settings.identity.supabase_enabled:
+            from app.identity.supabase import borrower_from_access_token
+
+            return await borrower_from_access_token(request.app, context, session, bearer)
         raise NotAuthenticated("your session is invalid or expired: sign in again") from None
     borrower = await session.get(Borrower, borrower_id)
     if borrower is None:

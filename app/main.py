@@ -16,13 +16,16 @@ import httpx
 from fastapi import FastAPI
 
 from app import db
+from app.audit.endpoints import router as audit_router
 from app.borrowers.endpoints import router as borrowers_router
 from app.config import SANDBOX_MOUNT, Settings
 from app.connections.amazon_endpoints import router as amazon_router
 from app.connections.endpoints import router as connections_router
 from app.connections.shopify_endpoints import router as shopify_router
 from app.context import AppContext
+from app.identity import install as install_identity
 from app.jobs import Jobs
+from app.kit.body_limit import BodySizeLimit
 from app.kit.errors import install_error_handler
 from app.kit.signed import Signer
 from app.lenders.endpoints import router as lenders_router
@@ -111,6 +114,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handler(app)
+    app.add_middleware(BodySizeLimit)
+    install_identity(app)
     for router in (
         borrowers_router,
         connections_router,
@@ -119,6 +124,7 @@ def create_app(
         webhooks_router,
         scores_router,
         lenders_router,
+        audit_router,
         pages_router,
     ):
         app.include_router(router)

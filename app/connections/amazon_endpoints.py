@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from app.audit import service as audit
 from app.connections.amazon import connect_with_code
 from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import (
@@ -71,6 +72,7 @@ async def amazon_callback(
             )
         async with transaction(context.sessions) as session:
             connection = await connect_with_code(context, session, borrower, callback, region)
+            audit.record_connection(session, "connection.connect", connection, request=request)
             connection_id = connection.id
     except InvalidCallback:
         return back(amazon_error="invalid_callback")

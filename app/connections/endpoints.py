@@ -7,18 +7,19 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import structlog
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app.audit import service as audit
 from app.connections.oauth_state import StateRejected, consume_state, issue_state
 from app.connections.platforms import TIKTOK_SHOP, tiktok_config
 from app.connections.tiktok_shop import connect_tiktok_shop
 from app.context import AppContext
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
-from app.kit.errors import AppError
+from app.kit.errors import AppError, NotFound
 from app.models import BusinessConnection
 from app.models.base import utcnow
 from connectors.tiktok_shop import auth as tiktok_auth
@@ -100,6 +101,7 @@ async def tiktok_shop_auth(
 
 @router.get("/api/tiktokshop/callback", include_in_schema=False)
 async def tiktok_shop_callback(
+    request: Request,
     borrower: CurrentBorrower,
     context: ContextDep,
     state: Annotated[str, Query(max_length=2048)] = "",
@@ -123,6 +125,8 @@ async def tiktok_shop_callback(
             return back(tiktokshop_error="missing_code")
         async with transaction(context.sessions) as session:
             connections = await connect_tiktok_shop(context, session, borrower, code)
+            for connection in connections:
+                audit.record_connection(session, "connection.connect", connection, request=request)
             connection_ids = [connection.id for connection in connections]
     except StateRejected:
         return back(tiktokshop_error="invalid_state")
@@ -146,3 +150,26 @@ async def list_connections(
     )
     warning = timedelta(days=context.settings.amazon.reauthorize_warning_days)
     return [ConnectionOut.of(row, now=utcnow(), warning=warning) for row in rows]
+
+
+@router.delete("/api/connections/{connection_id}", status_code=204)
+async def disconnect(
+    request: Request,
+    borrower: CurrentBorrower,
+    context: ContextDep,
+    connection_id: Annotated[str, Path(max_length=64)],
+) -> Response:
+    """Disconnect an account: its tokens and synced data are deleted, and the score is redone.
+
+    None of the platforms connected so far offers a token revocation call a seller-facing app can
+    use (TikTok Shop and Amazon sellers remove apps in their own consoles; Shopify's uninstall
+    arrives as app/uninstalled), so nothing is sent to the platform: the tokens are destroyed here.
+    """
+    async with transaction(context.sessions) as session:
+        connection = await session.get(BusinessConnection, connection_id)
+        if connection is None or connection.borrower_id != borrower.id:
+            raise NotFound("no such connection")
+        audit.record_connection(session, "connection.disconnect", connection, request=request)
+        await session.delete(connection)
+    context.jobs.enqueue_rescore(borrower.id)
+    return Response(status_code=204)

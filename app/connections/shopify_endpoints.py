@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import delete
 
+from app.audit import service as audit
 from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import StateRejected, consume_state, issue_state
 from app.connections.platforms import SHOPIFY, shopify_config
@@ -130,6 +131,7 @@ async def shopify_callback(
             )
         async with transaction(context.sessions) as session:
             connection = await connect_with_code(context, session, borrower, callback)
+            audit.record_connection(session, "connection.connect", connection, request=request)
             connection_id = connection.id
     except InvalidCallback as exc:
         log.warning("shopify_callback_rejected", reason=str(exc))
@@ -144,7 +146,7 @@ async def shopify_callback(
 
 @router.post("/api/shopify/connect", response_model=StatusOut)
 async def shopify_connect(
-    body: TokenConnectIn, borrower: CurrentBorrower, context: ContextDep
+    request: Request, body: TokenConnectIn, borrower: CurrentBorrower, context: ContextDep
 ) -> StatusOut:
     """Connect with the store's domain and an Admin API access token from its custom app.
 
@@ -155,6 +157,9 @@ async def shopify_connect(
     async with transaction(context.sessions) as session:
         connection = await connect_with_token(
             context, session, borrower, domain, body.accessToken.get_secret_value()
+        )
+        audit.record_connection(
+            session, "connection.connect", connection, request=request, via="access_token"
         )
         status = _status(connection)
         connection_id = connection.id
@@ -181,12 +186,16 @@ async def shopify_sync(
 
 
 @router.post("/api/shopify/disconnect", response_model=StatusOut)
-async def shopify_disconnect(borrower: CurrentBorrower, context: ContextDep) -> StatusOut:
+async def shopify_disconnect(
+    request: Request, borrower: CurrentBorrower, context: ContextDep
+) -> StatusOut:
     """Remove the borrower's Shopify connections with their tokens and synced data."""
     async with transaction(context.sessions) as session:
         stores = await borrower_stores(session, borrower.id)
         if not stores:
             raise NotFound("no Shopify store is connected")
+        for store in stores:
+            audit.record_connection(session, "connection.disconnect", store, request=request)
         await session.execute(
             delete(BusinessConnection).where(
                 BusinessConnection.id.in_([store.id for store in stores])

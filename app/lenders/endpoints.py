@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
+from app.audit import service as audit
 from app.deps import CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound
 from app.lenders import grants
@@ -23,7 +24,7 @@ BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower
 
 @router.get("/v1/borrowers/{borrower_id}/score", response_model=ScoreOut, tags=["lender API"])
 async def borrower_score(
-    lender: LenderPrincipal, session: SessionDep, borrower_id: str = BorrowerId
+    request: Request, lender: LenderPrincipal, session: SessionDep, borrower_id: str = BorrowerId
 ) -> ScoreOut:
     """The borrower's latest score, if the borrower granted this lender access.
 
@@ -33,7 +34,18 @@ async def borrower_score(
     lender.require("scores:read")
     if not await grants.has_access(session, lender.lender_id, borrower_id):
         raise NotFound("borrower not found")
-    return await score_view(session, borrower_id)
+    view = await score_view(session, borrower_id)
+    audit.record(
+        session,
+        actor_type="lender",
+        actor_id=lender.lender_id,
+        action="score.read",
+        borrower_id=borrower_id,
+        request=request,
+        key_id=lender.key_id,
+        status=view.status,
+    )
+    return view
 
 
 class LenderOut(BaseModel):
@@ -71,19 +83,44 @@ async def list_grants(borrower: CurrentBorrower, session: SessionDep) -> list[Gr
 
 
 @router.post("/api/grants", response_model=GrantOut, status_code=201, tags=["grants"])
-async def create_grant(body: GrantIn, borrower: CurrentBorrower, session: SessionDep) -> GrantOut:
+async def create_grant(
+    request: Request, body: GrantIn, borrower: CurrentBorrower, session: SessionDep
+) -> GrantOut:
     if await session.get(Lender, body.lender_id) is None:
         raise NotFound("no such lender")
     if body.expires_at is not None and body.expires_at <= utcnow():
         raise AppError("expires_at must be in the future", code="invalid_expiry")
     row = await grants.grant(session, borrower.id, body.lender_id, body.expires_at)
+    audit.record(
+        session,
+        actor_type="borrower",
+        actor_id=borrower.id,
+        action="grant.create",
+        borrower_id=borrower.id,
+        target_id=row.id,
+        request=request,
+        lender_id=body.lender_id,
+        expires_at=body.expires_at.isoformat() if body.expires_at else None,
+    )
     return GrantOut.model_validate(row, from_attributes=True)
 
 
 @router.delete("/api/grants/{grant_id}", status_code=204, tags=["grants"])
 async def delete_grant(
-    borrower: CurrentBorrower, session: SessionDep, grant_id: str = Path(max_length=64)
+    request: Request,
+    borrower: CurrentBorrower,
+    session: SessionDep,
+    grant_id: str = Path(max_length=64),
 ) -> Response:
     if not await grants.revoke(session, borrower.id, grant_id):
         raise NotFound("no such active grant")
+    audit.record(
+        session,
+        actor_type="borrower",
+        actor_id=borrower.id,
+        action="grant.revoke",
+        borrower_id=borrower.id,
+        target_id=grant_id,
+        request=request,
+    )
     return Response(status_code=204)

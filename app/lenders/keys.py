@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit
 from app.models import Lender, LenderApiKey
 from app.models.base import utcnow
 
@@ -62,6 +63,16 @@ async def issue_key(
     )
     session.add(key)
     await session.flush()
+    audit.record(
+        session,
+        actor_type="operator",
+        actor_id=None,
+        action="key.create",
+        target_id=key.id,
+        lender_id=lender.id,
+        prefix=prefix,
+        scopes=list(scopes),
+    )
     return IssuedKey(key_id=key.id, lender_id=lender.id, prefix=prefix, plaintext=plaintext)
 
 
@@ -70,7 +81,38 @@ async def revoke_key(session: AsyncSession, key_id: str) -> bool:
     if key is None or key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
+    audit.record(
+        session,
+        actor_type="operator",
+        actor_id=None,
+        action="key.revoke",
+        target_id=key.id,
+        lender_id=key.lender_id,
+        prefix=key.prefix,
+    )
     return True
+
+
+async def rotate_key(session: AsyncSession, key_id: str) -> IssuedKey | None:
+    """A new key with the old one's lender, name and scopes; the old one stops working now."""
+    old = await session.get(LenderApiKey, key_id)
+    if old is None or old.revoked_at is not None:
+        return None
+    lender = await session.get(Lender, old.lender_id)
+    if lender is None:
+        return None
+    await revoke_key(session, key_id)
+    issued = await issue_key(session, lender, old.name, tuple(old.scopes))
+    audit.record(
+        session,
+        actor_type="operator",
+        actor_id=None,
+        action="key.rotate",
+        target_id=issued.key_id,
+        lender_id=lender.id,
+        replaces=key_id,
+    )
+    return issued
 
 
 async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | None:

@@ -2,6 +2,7 @@
 
 from app.models.affiliate_commission import AffiliateCommission
 from app.models.api_key import LenderApiKey
+from app.models.audit_event import AuditEvent
 from app.models.base import Base
 from app.models.borrower import Borrower
 from app.models.connection import BusinessConnection, ConnectionStatus, SyncState
@@ -13,11 +14,13 @@ from app.models.quarantined_record import QuarantinedRecord
 from app.models.return_refund import Return
 from app.models.score import Score
 from app.models.settlement import Settlement
+from app.models.siwe_nonce import SiweNonce
 from app.models.sync_run import SyncRun
 from app.models.webhook_event import WebhookEvent
 
 __all__ = [
     "AffiliateCommission",
+    "AuditEvent",
     "Base",
     "Borrower",
     "BusinessConnection",
@@ -31,6 +34,7 @@ __all__ = [
     "Return",
     "Score",
     "Settlement",
+    "SiweNonce",
     "SyncRun",
     "SyncState",
     "WebhookEvent",

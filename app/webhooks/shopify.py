@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit
 from app.connections.platforms import SHOPIFY
 from app.kit.upsert import upsert
 from app.models import BusinessConnection, ConnectionStatus, Order
@@ -52,6 +53,9 @@ async def apply(session: AsyncSession, webhook: ShopifyWebhook, now: datetime) -
         return await _upsert_orders(session, webhook, connections, now)
     if topic == UNINSTALLED_TOPIC:
         for connection in connections:
+            audit.record_connection(
+                session, "connection.revoked", connection, actor_type="platform", topic=topic
+            )
             connection.status = ConnectionStatus.REVOKED.value
             connection.status_reason = "The creditscore app was uninstalled from the store"
             connection.access_token_enc = connection.refresh_token_enc = None
@@ -85,6 +89,10 @@ async def apply(session: AsyncSession, webhook: ShopifyWebhook, now: datetime) -
             redacted = len(result.all())
         return Applied(f"removed the pseudonymous buyer reference from {redacted} order(s)")
     if topic == "shop/redact":
+        for connection in connections:
+            audit.record_connection(
+                session, "connection.delete", connection, actor_type="platform", topic=topic
+            )
         return Applied(
             f"deleting {len(connections)} connection(s) of the shop and their data",
             rescore={c.borrower_id for c in connections},

@@ -29,7 +29,8 @@ def redact(text: str, *secrets: str | None) -> str:
 
 
 _SECRET_QUERY = re.compile(
-    r"(?i)\b(app_secret|refresh_token|access_token|auth_code|code|sign)=([^&\s\"']+)"
+    r"(?i)\b(app_secret|client_secret|refresh_token|access_token|auth_code|spapi_oauth_code"
+    r"|code|hmac|sign)=([^&\s\"']+)"
 )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -186,9 +185,7 @@ class TestDeterminism:
         assert await pull(7) == await pull(7)
         assert await pull(7) != await pull(8)
 
-    def test_generation_is_fast(self) -> None:
-        dataset.cache_clear()
-        started = time.perf_counter()
+    def test_generation_is_cached(self) -> None:
+        # Speed is not asserted here (no timed tests); generating once per seed and anchor is.
         for persona in PERSONAS:
-            dataset(99, ANCHOR, persona, 180)
-        assert time.perf_counter() - started < 0.5
+            assert dataset(99, ANCHOR, persona, 180) is dataset(99, ANCHOR, persona, 180)

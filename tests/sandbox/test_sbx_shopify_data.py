@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -208,13 +207,7 @@ class TestDeterminism:
                 bodies.append(truth.json())
         assert bodies[0] == bodies[1]
 
-    def test_generation_is_fast(self) -> None:
-        dataset.cache_clear()
-        began = time.perf_counter()
+    def test_generation_is_cached(self) -> None:
+        # Speed is not asserted here (no timed tests); generating once per seed and anchor is.
         for persona in PERSONAS:
-            dataset(11, ANCHOR, persona)
-        assert time.perf_counter() - began < 2.0
-        began = time.perf_counter()
-        for persona in PERSONAS:
-            dataset(11, ANCHOR, persona)
-        assert time.perf_counter() - began < 0.01
+            assert dataset(11, ANCHOR, persona) is dataset(11, ANCHOR, persona)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -49,12 +48,10 @@ class TestDeterminism:
         one, two = await first_page(7), await first_page(8)
         assert [o["id"] for o in one["data"]["orders"]] != [o["id"] for o in two["data"]["orders"]]
 
-    def test_generation_is_fast_and_cached(self) -> None:
-        started = time.perf_counter()
+    def test_generation_is_cached(self) -> None:
+        # Speed is not asserted here (no timed tests); generating once per seed and anchor is.
         for persona in PERSONAS:
-            dataset(99, ANCHOR, persona.id, 180)
-        assert time.perf_counter() - started < 3.0
-        assert dataset(99, ANCHOR, "steady_us", 180) is dataset(99, ANCHOR, "steady_us", 180)
+            assert dataset(99, ANCHOR, persona.id, 180) is dataset(99, ANCHOR, persona.id, 180)
 
 
 class TestOrders:

@@ -1,0 +1,67 @@
+"""Recording audit events in the caller's transaction, so an action and its record commit
+together (or neither does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import AuditEvent, BusinessConnection
+
+
+def origin(request: Request | None) -> dict[str, str | None]:
+    """Where a request came from: client address and user agent (trimmed)."""
+    if request is None:
+        return {"ip": None, "user_agent": None}
+    client = request.client.host if request.client else None
+    return {"ip": client, "user_agent": (request.headers.get("user-agent") or "")[:256] or None}
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor_type: str,
+    actor_id: str | None,
+    action: str,
+    borrower_id: str | None = None,
+    target_id: str | None = None,
+    request: Request | None = None,
+    **details: Any,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_type=actor_type,
+            actor_id=actor_id,
+            action=action,
+            borrower_id=borrower_id,
+            target_id=target_id,
+            details=details,
+            **origin(request),
+        )
+    )
+
+
+def record_connection(
+    session: AsyncSession,
+    action: str,
+    connection: BusinessConnection,
+    *,
+    actor_type: str = "borrower",
+    request: Request | None = None,
+    **details: Any,
+) -> None:
+    """A connection event (connect, disconnect, revoked by the platform) about its borrower."""
+    record(
+        session,
+        actor_type=actor_type,
+        actor_id=connection.borrower_id if actor_type == "borrower" else connection.platform,
+        action=action,
+        borrower_id=connection.borrower_id,
+        target_id=connection.id,
+        request=request,
+        platform=connection.platform,
+        account=connection.external_account_id,
+        **details,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the SQL shipped beside the migrations (Supabase row-level security)."""
