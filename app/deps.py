@@ -37,21 +37,18 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if there is one."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def bearer_token(request: Request) -> str | None:
-    return _bearer(request)
 
 
 async def get_current_borrower(
     request: Request, context: ContextDep, session: SessionDep
 ) -> Borrower:
     """The signed-in borrower: session cookie, session bearer token or Supabase access token."""
-    bearer = _bearer(request)
+    bearer = bearer_token(request)
     token = request.cookies.get(SESSION_COOKIE) or bearer
     if not token:
         raise NotAuthenticated("sign in first")
