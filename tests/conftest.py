@@ -7,43 +7,20 @@ server cannot be reached the PostgreSQL tests fail with the reason: they are par
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-ADMIN_URL = os.environ.get("CS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.databases import migrated_postgres_database
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh database on the PostgreSQL server for this test session, migrated to head."""
-    from app import db
-
-    admin = make_url(ADMIN_URL)
-    name = f"creditscore_test_{os.getpid()}_{secrets.token_hex(3)}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL is required for this test and is not reachable at {admin!r}: {exc}. "
-            "Start it (see README, Testing) or set CS_TEST_POSTGRES_URL.",
-            pytrace=False,
-        )
-    with connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        db.upgrade(url)
+    with migrated_postgres_database("creditscore_test") as url:
         yield url
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_all(url: str) -> None:

@@ -20,7 +20,8 @@ import pytest
 from psycopg import errors, sql
 from sqlalchemy.engine import make_url
 
-from tests.sql.conftest import ADMIN_URL, POLICIES, run_script
+from tests.databases import ADMIN_URL
+from tests.sql.conftest import POLICIES, run_script
 from tests.sql.seed import BORROWERS, IMPOSTOR, A, B, Borrower, seed
 
 pytestmark = pytest.mark.postgres
