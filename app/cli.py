@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -201,17 +202,24 @@ def keys_create(
     scope: Annotated[
         list[str] | None, typer.Option(help="scopes (repeatable); default scores:read")
     ] = None,
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, help="the key stops working after this many days")
+    ] = None,
 ) -> None:
     """Issue an API key for a lender; the key is printed once and never stored in plaintext."""
     from app.lenders.keys import DEFAULT_SCOPES, IssuedKey, issue_key
     from app.models import Lender
+    from app.models.base import utcnow
 
     async def work(session: AsyncSession) -> IssuedKey:
         lender = await session.get(Lender, lender_id)
         if lender is None:
             fail(f"no lender {lender_id}")
         try:
-            return await issue_key(session, lender, name, tuple(scope or DEFAULT_SCOPES))
+            expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+            return await issue_key(
+                session, lender, name, tuple(scope or DEFAULT_SCOPES), expires_at=expires
+            )
         except ValueError as exc:
             fail(str(exc), 2)
 

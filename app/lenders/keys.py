@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +48,11 @@ async def create_lender(session: AsyncSession, name: str) -> Lender:
 
 
 async def issue_key(
-    session: AsyncSession, lender: Lender, name: str = "", scopes: tuple[str, ...] = DEFAULT_SCOPES
+    session: AsyncSession,
+    lender: Lender,
+    name: str = "",
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    expires_at: datetime | None = None,
 ) -> IssuedKey:
     unknown = set(scopes) - set(ALL_SCOPES)
     if unknown:
@@ -60,6 +65,7 @@ async def issue_key(
         prefix=prefix,
         key_hash=_hash(plaintext),
         scopes=list(scopes),
+        expires_at=expires_at,
     )
     session.add(key)
     await session.flush()
@@ -124,6 +130,8 @@ async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | 
     if key is None or not hmac.compare_digest(key.key_hash, _hash(presented)):
         return None
     if key.revoked_at is not None:
+        return None
+    if key.expires_at is not None and key.expires_at <= utcnow():
         return None
     key.last_used_at = utcnow()
     return key

@@ -26,4 +26,6 @@ class LenderApiKey(Base):
     scopes: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A key may be issued for a period (a pilot, a contractor); past it the key stops working.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

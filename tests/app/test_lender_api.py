@@ -165,3 +165,22 @@ class TestOpenApi:
         assert (await harness.service.get("/docs")).status_code == 200
         schema = (await harness.service.get("/openapi.json")).json()
         assert "/v1/borrowers/{borrower_id}/score" in schema["paths"]
+
+
+class TestExpiringKeys:
+    async def test_an_expired_key_stops_working(self, harness: Harness) -> None:
+        from app.lenders.keys import create_lender, issue_key
+
+        borrower_id, headers = await borrower(harness)
+        async with transaction(harness.context.sessions) as session:
+            lender = await create_lender(session, "Pilot Lender")
+            soon = await issue_key(
+                session, lender, "pilot", expires_at=datetime.now(UTC) + timedelta(hours=1)
+            )
+            gone = await issue_key(
+                session, lender, "old", expires_at=datetime.now(UTC) - timedelta(seconds=1)
+            )
+        await harness.service.post("/api/grants", json={"lender_id": lender.id}, headers=headers)
+        url = f"/v1/borrowers/{borrower_id}/score"
+        assert (await harness.service.get(url, headers=bearer(soon.plaintext))).status_code == 200
+        assert (await harness.service.get(url, headers=bearer(gone.plaintext))).status_code == 401
