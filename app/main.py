@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app import db
 from app.audit.endpoints import router as audit_router
@@ -36,7 +37,7 @@ from app.web.pages import router as pages_router
 from app.webhooks.endpoints import router as webhooks_router
 
 
-def sandbox_app(settings: Settings):  # type: ignore[no-untyped-def]
+def sandbox_app(settings: Settings) -> ASGIApp:
     """The platform emulators, registered with this service's app credentials and callback."""
     from sandbox.config import AmazonAppConfig, SandboxConfig, ShopifyAppConfig, TikTokAppConfig
     from sandbox.server import create_sandbox_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, Request
@@ -14,37 +14,33 @@ from pydantic import BaseModel, Field
 
 from app.audit import service as audit
 from app.connections.amazon import connect_with_code
+from app.connections.auth_urls import AmazonRegion, amazon_url
 from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import (
     StateRejected,
     consume_state,
-    issue_state,
     state_account,
 )
-from app.connections.platforms import AMAZON, TIKTOK_SHOP, amazon_config
+from app.connections.platforms import AMAZON, TIKTOK_SHOP
 from app.connections.verify import verify_order
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower
 from app.kit.errors import AppError
-from connectors.amazon_sp_api import InvalidCallback, consent_url, parse_callback
+from connectors.amazon_sp_api import InvalidCallback, parse_callback
 
 router = APIRouter(tags=["amazon"])
 log = structlog.get_logger(__name__)
-Region = Literal["NA", "EU", "FE"]
 
 
 @router.get("/api/amazon/auth", response_model=AuthUrlOut)
 async def amazon_auth(
     borrower: CurrentBorrower,
     context: ContextDep,
-    region: Annotated[Region, Query(description="the seller's SP-API region")] = "NA",
+    region: Annotated[AmazonRegion, Query(description="the seller's SP-API region")] = "NA",
 ) -> AuthUrlOut:
     """Seller Central's consent page for this borrower (state bound to borrower and region)."""
     async with transaction(context.sessions) as session:
-        state = await issue_state(session, context.signer, borrower.id, AMAZON, account=region)
-    url = consent_url(
-        amazon_config(context.settings), state, redirect_uri=context.settings.amazon_redirect_url
-    )
+        url = await amazon_url(context, session, borrower.id, region)
     return AuthUrlOut(authUrl=url)
 
 

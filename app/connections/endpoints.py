@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.audit import service as audit
-from app.connections.oauth_state import StateRejected, consume_state, issue_state
-from app.connections.platforms import TIKTOK_SHOP, tiktok_config
+from app.connections.auth_urls import tiktok_shop_url
+from app.connections.oauth_state import StateRejected, consume_state
+from app.connections.platforms import TIKTOK_SHOP
 from app.connections.tiktok_shop import connect_tiktok_shop
 from app.context import AppContext
 from app.db import transaction
@@ -22,7 +23,6 @@ from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound
 from app.models import BusinessConnection
 from app.models.base import utcnow
-from connectors.tiktok_shop import auth as tiktok_auth
 
 router = APIRouter(tags=["connections"])
 log = structlog.get_logger(__name__)
@@ -94,9 +94,8 @@ async def tiktok_shop_auth(
     creator: Annotated[bool, Query(description="authorize a creator account")] = False,
 ) -> AuthUrlOut:
     """The TikTok Shop consent URL for this borrower (state valid 10 minutes, single use)."""
-    state = await issue_state(session, context.signer, borrower.id, TIKTOK_SHOP)
-    config = tiktok_config(context.settings)
-    return AuthUrlOut(authUrl=tiktok_auth.authorization_url(config, state, creator=creator))
+    url = await tiktok_shop_url(context, session, borrower.id, creator=creator)
+    return AuthUrlOut(authUrl=url)
 
 
 @router.get("/api/tiktokshop/callback", include_in_schema=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,10 +61,7 @@ async def consume_state(
     account: str | None = None,
 ) -> None:
     """Accept ``state`` once, for the borrower, platform and account it was issued to."""
-    try:
-        payload = signer.loads(state, OAUTH_STATE, int(STATE_TTL.total_seconds()))
-    except InvalidToken as exc:
-        raise StateRejected(f"the authorization request is invalid ({exc}): start again") from None
+    payload = _payload(signer, state)
     if payload.get("b") != borrower_id or payload.get("p") != platform:
         raise StateRejected("this authorization was started by another session: start again")
     if payload.get("a") != account:
@@ -87,9 +85,15 @@ async def consume_state(
 def state_account(signer: Signer, state: str) -> str | None:
     """The account a (validly signed, unexpired) state was issued for, before consuming it;
     ``consume_state`` still checks everything."""
+    account = _payload(signer, state).get("a")
+    return str(account) if account is not None else None
+
+
+def _payload(signer: Signer, state: str) -> dict[str, Any]:
     try:
         payload = signer.loads(state, OAUTH_STATE, int(STATE_TTL.total_seconds()))
-    except InvalidToken:
-        raise StateRejected("the authorization request is invalid: start again") from None
-    account = payload.get("a") if isinstance(payload, dict) else None
-    return str(account) if account is not None else None
+    except InvalidToken as exc:
+        raise StateRejected(f"the authorization request is invalid ({exc}): start again") from None
+    if not isinstance(payload, dict):
+        raise StateRejected("the authorization request is invalid: start again")
+    return payload

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import structlog
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.connections.token_crypto import read_tokens, write_tokens
@@ -21,7 +21,7 @@ from app.models import BusinessConnection
 log = structlog.get_logger(__name__)
 
 
-def _stale(keyring: Keyring):  # type: ignore[no-untyped-def]
+def _stale(keyring: Keyring) -> ColumnElement[bool]:
     prefix = f"v1:{keyring.primary_id}:%"
     return or_(
         BusinessConnection.access_token_enc.not_like(prefix),

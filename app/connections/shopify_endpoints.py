@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import delete
 
 from app.audit import service as audit
+from app.connections.auth_urls import shop_domain, shopify_url
 from app.connections.endpoints import AuthUrlOut, to_dashboard
-from app.connections.oauth_state import StateRejected, consume_state, issue_state
+from app.connections.oauth_state import StateRejected, consume_state
 from app.connections.platforms import SHOPIFY, shopify_config
 from app.connections.shopify import borrower_stores, connect_with_code, connect_with_token
 from app.db import transaction
@@ -24,27 +25,11 @@ from app.models import BusinessConnection
 from app.models.base import utcnow
 from connectors.shopify import (
     InvalidCallback,
-    InvalidShopDomain,
-    authorization_url,
-    normalize_shop_domain,
     verify_callback,
 )
 
 router = APIRouter(tags=["shopify"])
 log = structlog.get_logger(__name__)
-
-
-class InvalidShop(AppError):
-    code = "invalid_shop"
-
-
-def _shop(text: str) -> str:
-    try:
-        return normalize_shop_domain(text)
-    except InvalidShopDomain:
-        raise InvalidShop(
-            "enter your store's myshopify.com domain, for example my-store.myshopify.com"
-        ) from None
 
 
 class TokenConnectIn(BaseModel):
@@ -93,12 +78,7 @@ async def shopify_auth(
     shop: Annotated[str, Query(max_length=255, description="my-store.myshopify.com")],
 ) -> AuthUrlOut:
     """The store's install page for this borrower (state bound to borrower and store)."""
-    domain = _shop(shop)
-    state = await issue_state(session, context.signer, borrower.id, SHOPIFY, account=domain)
-    url = authorization_url(
-        shopify_config(context.settings), domain, state, context.settings.shopify_redirect_url
-    )
-    return AuthUrlOut(authUrl=url)
+    return AuthUrlOut(authUrl=await shopify_url(context, session, borrower.id, shop))
 
 
 @router.get("/api/shopify/callback", include_in_schema=False)
@@ -153,7 +133,7 @@ async def shopify_connect(
     The token is checked against the store first: a token the store refuses stores nothing and
     answers 400. It is encrypted like every other secret and never shown again.
     """
-    domain = _shop(body.shopDomain)
+    domain = shop_domain(body.shopDomain)
     async with transaction(context.sessions) as session:
         connection = await connect_with_token(
             context, session, borrower, domain, body.accessToken.get_secret_value()

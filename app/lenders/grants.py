@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import LenderGrant
 from app.models.base import utcnow
 
 
-def _active(now: datetime):  # type: ignore[no-untyped-def]
+def _active(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (
         LenderGrant.revoked_at.is_(None),
         or_(LenderGrant.expires_at.is_(None), LenderGrant.expires_at > now),

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,16 +70,7 @@ async def issue_key(
     )
     session.add(key)
     await session.flush()
-    audit.record(
-        session,
-        actor_type="operator",
-        actor_id=None,
-        action="key.create",
-        target_id=key.id,
-        lender_id=lender.id,
-        prefix=prefix,
-        scopes=list(scopes),
-    )
+    _audit(session, "key.create", key.id, lender.id, prefix, scopes=list(scopes))
     return IssuedKey(key_id=key.id, lender_id=lender.id, prefix=prefix, plaintext=plaintext)
 
 
@@ -87,15 +79,7 @@ async def revoke_key(session: AsyncSession, key_id: str) -> bool:
     if key is None or key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
-    audit.record(
-        session,
-        actor_type="operator",
-        actor_id=None,
-        action="key.revoke",
-        target_id=key.id,
-        lender_id=key.lender_id,
-        prefix=key.prefix,
-    )
+    _audit(session, "key.revoke", key.id, key.lender_id, key.prefix)
     return True
 
 
@@ -109,15 +93,7 @@ async def rotate_key(session: AsyncSession, key_id: str) -> IssuedKey | None:
         return None
     await revoke_key(session, key_id)
     issued = await issue_key(session, lender, old.name, tuple(old.scopes))
-    audit.record(
-        session,
-        actor_type="operator",
-        actor_id=None,
-        action="key.rotate",
-        target_id=issued.key_id,
-        lender_id=lender.id,
-        replaces=key_id,
-    )
+    _audit(session, "key.rotate", issued.key_id, lender.id, issued.prefix, replaces=key_id)
     return issued
 
 
@@ -135,3 +111,19 @@ async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | 
         return None
     key.last_used_at = utcnow()
     return key
+
+
+def _audit(
+    session: AsyncSession, action: str, key_id: str, lender_id: str, prefix: str, **details: Any
+) -> None:
+    """Key events are the operator's (the CLI); the key is named by id and public prefix."""
+    audit.record(
+        session,
+        actor_type="operator",
+        actor_id=None,
+        action=action,
+        target_id=key_id,
+        lender_id=lender_id,
+        prefix=prefix,
+        **details,
+    )

@@ -6,31 +6,25 @@ Plain HTML forms and redirects, no JavaScript needed; the full borrower pages co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from app.connections.oauth_state import issue_state
-from app.connections.platforms import (
-    AMAZON,
-    SHOPIFY,
-    TIKTOK_SHOP,
-    amazon_config,
-    shopify_config,
-    tiktok_config,
+from app.connections.auth_urls import (
+    AmazonRegion,
+    InvalidShop,
+    amazon_url,
+    shopify_url,
+    tiktok_shop_url,
 )
 from app.deps import SESSION_COOKIE, ContextDep, SessionDep, get_current_borrower
 from app.kit.errors import NotAuthenticated
 from app.lenders import grants
 from app.models import Lender, LenderGrant
 from app.scores.endpoints import score_view
-from connectors.amazon_sp_api import consent_url as amazon_consent_url
-from connectors.shopify import InvalidShopDomain, normalize_shop_domain
-from connectors.shopify import authorization_url as shopify_authorization_url
-from connectors.tiktok_shop import auth as tiktok_auth
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -97,10 +91,8 @@ async def connect_tiktok_shop(
     request: Request, context: ContextDep, session: SessionDep
 ) -> Response:
     borrower = await get_current_borrower(request, context, session)
-    state = await issue_state(session, context.signer, borrower.id, TIKTOK_SHOP)
-    return RedirectResponse(
-        tiktok_auth.authorization_url(tiktok_config(context.settings), state), status_code=303
-    )
+    url = await tiktok_shop_url(context, session, borrower.id)
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/connect/amazon")
@@ -108,13 +100,10 @@ async def connect_amazon(
     request: Request,
     context: ContextDep,
     session: SessionDep,
-    region: Annotated[Literal["NA", "EU", "FE"], Query()] = "NA",
+    region: Annotated[AmazonRegion, Query()] = "NA",
 ) -> Response:
     borrower = await get_current_borrower(request, context, session)
-    state = await issue_state(session, context.signer, borrower.id, AMAZON, account=region)
-    url = amazon_consent_url(
-        amazon_config(context.settings), state, redirect_uri=context.settings.amazon_redirect_url
-    )
+    url = await amazon_url(context, session, borrower.id, region)
     return RedirectResponse(url, status_code=303)
 
 
@@ -127,13 +116,9 @@ async def connect_shopify(
 ) -> Response:
     borrower = await get_current_borrower(request, context, session)
     try:
-        domain = normalize_shop_domain(shop)
-    except InvalidShopDomain:
+        url = await shopify_url(context, session, borrower.id, shop)
+    except InvalidShop:
         return RedirectResponse("/dashboard?shopify_error=invalid_shop", status_code=303)
-    state = await issue_state(session, context.signer, borrower.id, SHOPIFY, account=domain)
-    url = shopify_authorization_url(
-        shopify_config(context.settings), domain, state, context.settings.shopify_redirect_url
-    )
     return RedirectResponse(url, status_code=303)
 
 
