@@ -110,6 +110,9 @@ class SandboxSettings(BaseModel):
     # The sandbox's data end at this date's UTC midnight; empty means today (so a fresh
     # `make run` always has the last 90 days). Tests pin it to get the same data every day.
     anchor: date | None = None
+    # Whether TikTok Shop's sandbox rotates refresh tokens on refresh. The reference does not
+    # say whether the real platform does, so the connector assumes it may and tests both.
+    rotate_refresh_tokens: bool = False
 
 
 class IdentitySettings(BaseModel):

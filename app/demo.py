@@ -82,14 +82,20 @@ def demo_settings(
 
 @asynccontextmanager
 async def in_process(
-    settings: Settings, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+    wrap_platform: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
     """The service and a sandbox wired together over ASGI: (app, service client, sandbox client).
 
-    ``settings`` must send platform calls to ``SANDBOX`` (see `demo_settings`).
+    ``settings`` must send platform calls to ``SANDBOX`` (see `demo_settings`). ``wrap_platform``
+    wraps the service's transport to the platforms (tests count or disturb the calls there).
     """
     sandbox = sandbox_app(settings)
-    app = create_app(settings, platform_transport=httpx.ASGITransport(app=sandbox), clock=clock)
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=sandbox)
+    if wrap_platform is not None:
+        transport = wrap_platform(transport)
+    app = create_app(settings, platform_transport=transport, clock=clock)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,

@@ -62,6 +62,7 @@ def sandbox_app(settings: Settings) -> ASGIApp:
             lwa_client_secret=settings.amazon.lwa_client_secret.get_secret_value(),
             redirect_url=settings.amazon_redirect_url,
         ),
+        rotate_refresh_tokens=settings.sandbox.rotate_refresh_tokens,
     )
     if settings.sandbox.anchor is not None:
         config.anchor = settings.sandbox.anchor

@@ -48,7 +48,8 @@ class SyncOutcome:
     error: str | None = None
 
 
-def _streams(context: AppContext, connection: BusinessConnection) -> list[tuple[str, OpenStream]]:
+def streams_of(context: AppContext, connection: BusinessConnection) -> list[tuple[str, OpenStream]]:
+    """(stream name, opener by window) for every stream the connection is pulled with."""
     if connection.platform == AMAZON:
         seller = amazon_client(context, connection)
         marketplaces = marketplace_ids(connection)
@@ -108,7 +109,7 @@ async def pull_connection(
         connection.sync_state = SyncState.RUNNING.value
         await session.flush()
         run_id = run.id
-        streams = _streams(context, connection)
+        streams = streams_of(context, connection)
 
     outcome = SyncOutcome(connection_id, status="running")
     try:

@@ -1,17 +1,20 @@
-"""The token seam: connectors load and save tokens through a ``TokenStore``; refresh is serialised.
+"""The token seam: connectors load tokens through a ``TokenStore``; refresh is serialised.
 
 The app implements ``TokenStore`` over its connections table (encrypted); tests use
-``MemoryTokenStore``. ``TokenRefresher`` guarantees, per client, that concurrent requests which
-all see an expired access token cause exactly one refresh: the refresh runs under an asyncio
-lock, the store is re-read after taking the lock (another task may already have refreshed), and
-the new tokens are saved before anyone uses them, so a rotated refresh token is never lost.
+``MemoryTokenStore``. ``TokenRefresher`` guarantees that concurrent requests which all see an
+expired access token cause exactly one refresh, within one client and across clients, workers and
+processes sharing a store: the refresh runs inside the store's ``exclusive()`` section (the app
+takes a row lock on PostgreSQL, the write lock on SQLite), the tokens are re-read after the lock
+is taken (another job may already have refreshed), and the new tokens are saved inside the same
+section, before anyone uses them, so a rotated refresh token is never lost or used twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
@@ -20,28 +23,59 @@ from connectors.core.records import TokenSet
 from connectors.core.timestamps import Clock, utc_now
 
 
+class HeldTokens(Protocol):
+    """The tokens as read under the store's exclusive lock, and the way to replace them."""
+
+    @property
+    def tokens(self) -> TokenSet: ...
+
+    async def save(self, tokens: TokenSet) -> None:
+        """Persist ``tokens``; durable once the exclusive section ends without an error."""
+
+
 @runtime_checkable
 class TokenStore(Protocol):
     """Where one connection's tokens live."""
 
     async def load(self) -> TokenSet: ...
 
-    async def save(self, tokens: TokenSet) -> None: ...
+    def exclusive(self) -> AbstractAsyncContextManager[HeldTokens]:
+        """A section no other holder of the same tokens runs at the same time (any process)."""
+        ...
+
+
+@dataclasses.dataclass
+class _MemoryHeld:
+    store: MemoryTokenStore
+
+    @property
+    def tokens(self) -> TokenSet:
+        return self.store.current
+
+    async def save(self, tokens: TokenSet) -> None:
+        self.store.current = tokens
+        self.store.history.append(tokens)
 
 
 class MemoryTokenStore:
     """A ``TokenStore`` in memory; keeps every saved generation in ``history`` for tests."""
 
     def __init__(self, tokens: TokenSet) -> None:
-        self._tokens = tokens
+        self.current = tokens
         self.history: list[TokenSet] = [tokens]
+        self._lock = asyncio.Lock()
 
     async def load(self) -> TokenSet:
-        return self._tokens
+        return self.current
 
     async def save(self, tokens: TokenSet) -> None:
-        self._tokens = tokens
-        self.history.append(tokens)
+        async with self.exclusive() as held:
+            await held.save(tokens)
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[HeldTokens]:
+        async with self._lock:
+            yield _MemoryHeld(self)
 
 
 RefreshFn = Callable[[str], Awaitable[TokenSet]]
@@ -77,10 +111,12 @@ class TokenRefresher:
 
     async def refresh_after(self, stale: TokenSet) -> TokenSet:
         """Replace ``stale`` (rejected or expired) with fresh tokens, refreshing only if needed."""
-        async with self._lock:
-            latest = await self._store.load()
+        # The asyncio lock keeps this client's own tasks off the store's lock; the store's
+        # exclusive section serialises every other client, worker and process.
+        async with self._lock, self._store.exclusive() as held:
+            latest = held.tokens
             if latest.access_token != stale.access_token:
-                return latest  # another task refreshed while we waited for the lock
+                return latest  # another task or job refreshed while we waited for the lock
             if not latest.refresh_token:
                 raise NeedsReauth(
                     "the access token expired and there is no refresh token",
@@ -96,6 +132,6 @@ class TokenRefresher:
                     refresh_token=latest.refresh_token,
                     refresh_expires_at=latest.refresh_expires_at,
                 )
-            await self._store.save(fresh)
+            await held.save(fresh)
             self.refresh_count += 1
-            return fresh
+        return fresh
