@@ -1,4 +1,5 @@
-"""The `creditscore` command: run the service, the demo, the sandbox, migrations, lenders, keys."""
+"""The `creditscore` command: the service, the worker, syncs, the demo, the sandbox, migrations,
+lenders and keys."""
 
 from __future__ import annotations
 
@@ -132,6 +133,55 @@ def demo(
         if row.reason:
             wide.print(f"  {row.persona}: {row.reason}")
     if any(row.status != "scored" for row in rows):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=64, help="jobs run at once (default: settings)")
+    ] = None,
+) -> None:
+    """Run background jobs from the durable queue (PostgreSQL): pulls, scores, refreshes.
+
+    Start as many as you like, on as many machines: they share the queue."""
+    from sqlalchemy.engine import make_url
+
+    from app.jobs.commands import run_worker
+
+    settings = load_settings()
+    if make_url(settings.resolved_database_url).get_backend_name() != "postgresql":
+        fail(
+            "the worker needs PostgreSQL (set CS_DATABASE_URL); on the embedded SQLite default "
+            "jobs run inside `creditscore run`",
+            2,
+        )
+    if concurrency is not None:
+        jobs = settings.jobs.model_copy(update={"worker_concurrency": concurrency})
+        settings = settings.model_copy(update={"jobs": jobs})
+    asyncio.run(run_worker(settings))
+
+
+@cli.command()
+def sync(
+    connection: Annotated[
+        list[str] | None, typer.Argument(help="connection ids (or --all / --due)")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every active connection")] = False,
+    due: Annotated[bool, typer.Option("--due", help="active connections due a refresh")] = False,
+    full: Annotated[bool, typer.Option(help="backfill the whole window again")] = False,
+) -> None:
+    """Pull connections now, in the foreground, and re-score their borrowers."""
+    from app.jobs.commands import sync_now
+
+    if bool(connection) + all_ + due != 1:
+        fail("name connection ids, or give --all, or --due (exactly one of them)", 2)
+    results = asyncio.run(sync_now(load_settings(), connection or None, due_only=due, full=full))
+    for result in results:
+        colour = "green" if result.status == "complete" else "red"
+        detail = f": {result.detail}" if result.detail else ""
+        console.print(f"{result.connection_id} [{colour}]{result.status}[/{colour}]{detail}")
+    if any(result.status != "complete" for result in results):
         raise typer.Exit(1)
 
 

@@ -156,6 +156,41 @@ class IdentitySettings(BaseModel):
         return has_key and bool(self.supabase_issuer)
 
 
+class PlatformRetrySettings(BaseModel):
+    """How a connector retries one platform request that failed transiently (5xx, 429,
+    timeouts, dropped connections) before the pull gives up and the job is retried later."""
+
+    attempts: int = Field(default=5, ge=1, le=20)
+    wait_initial_s: float = Field(default=0.5, ge=0)
+    wait_max_s: float = Field(default=30.0, ge=0)
+    wait_jitter_s: float = Field(default=1.0, ge=0)
+
+
+class JobSettings(BaseModel):
+    """Background work: the queue, retries, the sync lease and the scheduled refresh."""
+
+    # "auto": procrastinate's durable queue on PostgreSQL (run by `creditscore worker`), the
+    # same tasks in-process on SQLite. "in_process" forces the latter (a single process).
+    backend: Literal["auto", "in_process", "procrastinate"] = "auto"
+    # On PostgreSQL, also run a worker inside `creditscore run` (one-machine deployments).
+    worker_in_api: bool = False
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # A sync that failed for a transient reason is tried again this many times in all, with
+    # exponential backoff starting at retry_wait_s.
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    retry_wait_s: int = Field(default=30, ge=0, le=3600)
+    # Every active connection is refreshed (incrementally) when its data are older than this.
+    refresh_every_hours: float = Field(default=24, gt=0, le=24 * 30)
+    # How often the refresh scheduler looks for connections that are due (a cron expression);
+    # `schedule` off leaves refreshes to whoever calls `creditscore sync --all`.
+    refresh_cron: str = "*/15 * * * *"
+    schedule: bool = True
+    # Incremental pulls re-read this margin before their cursor: platforms index changes late.
+    sync_lag_minutes: int = Field(default=360, ge=0, le=7 * 24 * 60)
+    # A pull holds its connection's lease this long past its last checkpoint.
+    sync_lease_seconds: int = Field(default=900, ge=5, le=24 * 3600)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CS_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -177,6 +212,8 @@ class Settings(BaseSettings):
     shopify: ShopifySettings = ShopifySettings()
     amazon: AmazonSettings = AmazonSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    jobs: JobSettings = JobSettings()
+    platform_retries: PlatformRetrySettings = PlatformRetrySettings()
     identity: IdentitySettings = IdentitySettings()
     # The origins a browser may be sent back to after sign-in (open-redirect guard).
     dashboard_path: str = "/dashboard"

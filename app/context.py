@@ -20,7 +20,7 @@ from app.kit.signed import Signer
 from app.models.base import utcnow
 
 if TYPE_CHECKING:
-    from app.jobs import Jobs
+    from app.jobs import JobQueue
 
 
 @dataclass
@@ -34,7 +34,7 @@ class AppContext:
     # Service time: the end of every sync window, when facts were observed, what a score is
     # "as of". Tests pin it; platforms keep their own clocks.
     clock: Callable[[], datetime] = utcnow
-    jobs: Jobs = field(init=False)
+    jobs: JobQueue = field(init=False)
 
     @classmethod
     def keyring_from(cls, settings: Settings) -> Keyring:

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from app.config import (
     AmazonSettings,
     Environment,
+    JobSettings,
     SandboxSettings,
     Settings,
     ShopifySettings,
@@ -55,16 +56,22 @@ class DemoRow:
 
 
 def demo_settings(
-    database_url: str | None, data_dir: Path, env: Environment = Environment.DEVELOPMENT
+    database_url: str | None,
+    data_dir: Path,
+    env: Environment = Environment.DEVELOPMENT,
+    sandbox_url: str = SANDBOX,
 ) -> Settings:
-    """Settings that send every platform call to a sandbox at ``SANDBOX`` (an ASGI transport)."""
-    root = f"{SANDBOX}/tiktok-shop"
+    """Settings that send every platform call to a sandbox at ``sandbox_url`` (by default
+    ``SANDBOX``, served over an ASGI transport; a real server's URL works the same)."""
+    root = f"{sandbox_url}/tiktok-shop"
     return Settings(
-        shopify=ShopifySettings(admin_base_url_template=f"{SANDBOX}/shopify/{{shop}}"),
+        shopify=ShopifySettings(admin_base_url_template=f"{sandbox_url}/shopify/{{shop}}"),
         amazon=AmazonSettings(
-            consent_url=f"{SANDBOX}/amazon/seller-central",
-            lwa_token_url=f"{SANDBOX}/amazon/lwa/auth/o2/token",
-            sp_api_base_url={region: f"{SANDBOX}/amazon/sp-api" for region in ("NA", "EU", "FE")},
+            consent_url=f"{sandbox_url}/amazon/seller-central",
+            lwa_token_url=f"{sandbox_url}/amazon/lwa/auth/o2/token",
+            sp_api_base_url={
+                region: f"{sandbox_url}/amazon/sp-api" for region in ("NA", "EU", "FE")
+            },
         ),
         env=env,
         data_dir=data_dir,
@@ -72,6 +79,8 @@ def demo_settings(
         public_base_url=SERVICE,
         log_level="WARNING",
         sandbox=SandboxSettings(enabled=False),
+        # The demo and the tests drive every pull themselves: no scheduled refresh mid-run.
+        jobs=JobSettings(schedule=False),
         tiktok_shop=TikTokShopSettings(
             authorize_url=f"{root}/authorize",
             auth_base_url=f"{root}/auth",

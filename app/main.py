@@ -16,22 +16,18 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from app import db
 from app.audit.endpoints import router as audit_router
 from app.borrowers.endpoints import router as borrowers_router
 from app.config import SANDBOX_MOUNT, Settings
 from app.connections.amazon_endpoints import router as amazon_router
 from app.connections.endpoints import router as connections_router
 from app.connections.shopify_endpoints import router as shopify_router
-from app.context import AppContext
 from app.identity import install as install_identity
-from app.jobs import Jobs
+from app.jobs.durable import DurableQueue
 from app.kit.body_limit import BodySizeLimit
 from app.kit.errors import install_error_handler
-from app.kit.signed import Signer
 from app.lenders.endpoints import router as lenders_router
-from app.logging import configure as configure_logging
-from app.models.base import utcnow
+from app.runtime import open_context
 from app.scores.endpoints import router as scores_router
 from app.web.pages import router as pages_router
 from app.webhooks.endpoints import router as webhooks_router
@@ -80,34 +76,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
-        url = settings.resolved_database_url
-        if migrate:
-            await asyncio.to_thread(db.upgrade, url)
-        engine = db.create_engine(url)
-        http = httpx.AsyncClient(
-            transport=platform_transport,
-            timeout=settings.tiktok_shop.timeout_s,
-            follow_redirects=False,
-            headers={"user-agent": "creditscore/0.1"},
-        )
-        context = AppContext(
-            settings=settings,
-            engine=engine,
-            sessions=db.session_factory(engine),
-            keyring=AppContext.keyring_from(settings),
-            signer=Signer(settings.secret_key.get_secret_value()),
-            http=http,
-            clock=clock or utcnow,
-        )
-        context.jobs = Jobs(context)
-        app.state.context = context
-        try:
-            yield
-        finally:
-            await context.jobs.close()
-            await http.aclose()
-            await engine.dispose()
+        async with open_context(
+            settings, platform_transport=platform_transport, migrate=migrate, clock=clock
+        ) as context:
+            app.state.context = context
+            worker = None
+            if settings.jobs.worker_in_api and isinstance(context.jobs, DurableQueue):
+                worker = asyncio.get_running_loop().create_task(context.jobs.run_worker())
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    await asyncio.gather(worker, return_exceptions=True)
 
     app = FastAPI(
         title="creditscore",

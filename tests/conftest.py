@@ -30,7 +30,9 @@ def _truncate_all(url: str) -> None:
 
     engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
     with engine.begin() as connection:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        # procrastinate's queue too: a job left by one test must not run in the next
+        queue = ("procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_workers")
+        tables = ", ".join([*(f'"{t.name}"' for t in Base.metadata.sorted_tables), *queue])
         connection.execute(text(f"TRUNCATE {tables} CASCADE"))
     engine.dispose()
 

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 class TestLayers:
     def test_import_linter_contracts_hold(self) -> None:
         lint_imports = Path(sys.executable).with_name("lint-imports")
-        result = subprocess.run(  # noqa: S603 - our own tool, fixed arguments
+        result = subprocess.run(
             [str(lint_imports), "--config", str(REPO / "pyproject.toml")],
             cwd=REPO,
             capture_output=True,

@@ -76,7 +76,7 @@ async def amazon_callback(
         return back(amazon_error="invalid_state")
     except AppError as exc:
         return back(amazon_error=exc.code)
-    context.jobs.enqueue_sync(connection_id)
+    await context.jobs.enqueue_sync(connection_id)
     return back(amazon_connected="true")
 
 
@@ -107,7 +107,7 @@ async def _verify(
 ) -> VerifiedOut:
     async with transaction(context.sessions) as session:
         order = await verify_order(context, session, borrower, platform, body.orderNumber)
-    context.jobs.enqueue_rescore(borrower.id)
+    await context.jobs.enqueue_rescore(borrower.id)
     return VerifiedOut(
         verified=True,
         platform=order.platform,

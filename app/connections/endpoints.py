@@ -57,7 +57,10 @@ class ConnectionOut(BaseModel):
     )
     sync_progress: dict[str, dict[str, object]] = Field(
         default_factory=dict,
-        description="per stream of the current or last pull: pages committed, done, when",
+        description=(
+            "per stream: pages committed of the window being pulled, whether it is done, when, "
+            "and up to when every change is stored"
+        ),
     )
 
     @classmethod
@@ -68,9 +71,11 @@ class ConnectionOut(BaseModel):
         out.reauthorize_soon = expires is not None and expires - now <= warning
         out.sync_progress = {
             stream: {
-                "pages": (cursor.get("state") or {}).get("page"),
-                "done": bool(cursor.get("done")),
+                # pages committed of the window being pulled (or of the last one, when done)
+                "pages": cursor.get("pages"),
+                "done": cursor.get("run") is None,
                 "at": cursor.get("at"),
+                "updated_through": cursor.get("updated_through"),
             }
             for stream, cursor in (row.sync_cursors or {}).items()
             if isinstance(cursor, dict)
@@ -133,7 +138,7 @@ async def tiktok_shop_callback(
         log.warning("tiktok_shop_connect_failed", borrower_id=borrower.id, reason=exc.code)
         return back(tiktokshop_error=exc.code)
     for connection_id in connection_ids:
-        context.jobs.enqueue_sync(connection_id)
+        await context.jobs.enqueue_sync(connection_id)
     log.info("tiktok_shop_connected", borrower_id=borrower.id, connections=len(connection_ids))
     return back(tiktokshop_connected="true")
 
@@ -170,5 +175,5 @@ async def disconnect(
             raise NotFound("no such connection")
         audit.record_connection(session, "connection.disconnect", connection, request=request)
         await session.delete(connection)
-    context.jobs.enqueue_rescore(borrower.id)
+    await context.jobs.enqueue_rescore(borrower.id)
     return Response(status_code=204)

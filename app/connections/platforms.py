@@ -7,6 +7,7 @@ from app.connections.token_store import ConnectionTokenStore
 from app.context import AppContext
 from app.models import BusinessConnection
 from connectors.amazon_sp_api import AmazonClient, AmazonConfig
+from connectors.core.http import RetryPolicy
 from connectors.shopify import ShopifyClient, ShopifyConfig
 from connectors.tiktok_shop.client import TikTokShopClient
 from connectors.tiktok_shop.config import TikTokShopConfig
@@ -14,6 +15,16 @@ from connectors.tiktok_shop.config import TikTokShopConfig
 TIKTOK_SHOP = "tiktok_shop"
 SHOPIFY = "shopify"
 AMAZON = "amazon"
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    retries = settings.platform_retries
+    return RetryPolicy(
+        attempts=retries.attempts,
+        wait_initial=retries.wait_initial_s,
+        wait_max=retries.wait_max_s,
+        wait_jitter=retries.wait_jitter_s,
+    )
 
 
 def tiktok_config(settings: Settings) -> TikTokShopConfig:
@@ -40,6 +51,7 @@ def tiktok_client(context: AppContext, connection_id: str) -> TikTokShopClient:
         tiktok_config(context.settings),
         context.http,
         ConnectionTokenStore(context, connection_id),
+        retry=retry_policy(context.settings),
     )
 
 
@@ -60,6 +72,7 @@ def shopify_client(context: AppContext, connection_id: str, shop: str) -> Shopif
         context.http,
         shop,
         ConnectionTokenStore(context, connection_id),
+        retry=retry_policy(context.settings),
     )
 
 
@@ -85,4 +98,5 @@ def amazon_client(context: AppContext, connection: BusinessConnection) -> Amazon
         connection.external_account_id,
         connection.region or "NA",
         ConnectionTokenStore(context, connection.id),
+        retry=retry_policy(context.settings),
     )

@@ -120,7 +120,7 @@ async def shopify_callback(
         return back(shopify_error="invalid_state")
     except AppError as exc:
         return back(shopify_error=exc.code)
-    context.jobs.enqueue_sync(connection_id)
+    await context.jobs.enqueue_sync(connection_id)
     return back(shopify_connected="true")
 
 
@@ -143,7 +143,7 @@ async def shopify_connect(
         )
         status = _status(connection)
         connection_id = connection.id
-    context.jobs.enqueue_sync(connection_id)
+    await context.jobs.enqueue_sync(connection_id)
     return status
 
 
@@ -161,7 +161,7 @@ async def shopify_sync(
     if not stores:
         raise NotFound("no Shopify store is connected")
     for store in stores:
-        context.jobs.enqueue_sync(store.id)
+        await context.jobs.enqueue_sync(store.id)
     return _status(stores[-1])
 
 
@@ -181,5 +181,5 @@ async def shopify_disconnect(
                 BusinessConnection.id.in_([store.id for store in stores])
             )
         )
-    context.jobs.enqueue_rescore(borrower.id)
+    await context.jobs.enqueue_rescore(borrower.id)
     return StatusOut(connected=False)

@@ -59,7 +59,7 @@ class BusinessConnection(Base):
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     granted_scopes: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    # Resume points per stream, as the connector handed them over (opaque to the app).
+    # Per stream: what is stored up to when, and where a cut-off pull resumes (app.sync.plan).
     sync_cursors: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     sync_state: Mapped[str] = mapped_column(String(16), default=SyncState.PENDING.value)
     # The period the stored data covers completely (set when a full pull finishes).
@@ -72,5 +72,9 @@ class BusinessConnection(Base):
     # The platform API version the connection was verified and pulled with, where it has one.
     api_version: Mapped[str | None] = mapped_column(String(16))
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # At most one pull per connection in any process: who holds it and until when (renewed at
+    # every checkpoint; a holder that died releases it by letting it expire).
+    sync_lease_owner: Mapped[str | None] = mapped_column(String(64))
+    sync_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

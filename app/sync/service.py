@@ -1,14 +1,19 @@
-"""The pull: every stream of a connection over the sync window, committed page by page.
+"""The pull: every stream of a connection, backfilled once then kept fresh incrementally.
 
-Rows and the stream's cursor are committed together at each checkpoint, with upserts keyed by
-platform ids, so a pull that dies half-way loses nothing committed and a pull run twice changes
-nothing. Connector errors end the pull in the state they call for: `NeedsReauth` asks the seller
-again, anything else marks the connection in error with a readable reason.
+A pull holds the connection's lease (`app.sync.lease`), plans each stream's windows from its
+cursor (`app.sync.plan`) and commits rows, the stream's cursor and the lease renewal together at
+every checkpoint, with upserts keyed by platform ids: a pull killed at any point loses nothing
+committed and the next one resumes at the last checkpoint; a pull run twice changes nothing.
+
+Errors end the pull in the state they call for: `NeedsReauth` asks the seller again; a transient
+failure that outlived the connector's retries leaves the connection active and raises
+`SyncRetryLater` so the job queue tries again with backoff; a permanent one marks the connection
+in error with a readable reason; another pull holding the lease raises `SyncBusy`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,15 +34,35 @@ from app.db import transaction
 from app.kit.crypto import DecryptionError
 from app.kit.upsert import upsert
 from app.models import BusinessConnection, ConnectionStatus, QuarantinedRecord, SyncRun, SyncState
+from app.sync import lease
 from app.sync.metrics import snapshot
+from app.sync.plan import Cursor, Incremental, Mode, Window, windows
 from app.sync.rows import TARGETS, to_row
-from connectors.core.errors import ConnectorError, NeedsReauth
+from connectors.core.errors import ConnectorError, NeedsReauth, RateLimited, Retriable
 from connectors.core.records import Checkpoint, Platform, Quarantined, Record, ShopRecord
 
 log = structlog.get_logger(__name__)
 
 StreamItem = Record | Checkpoint | Quarantined
-OpenStream = Callable[[datetime, datetime], AsyncIterator[StreamItem]]
+OpenStream = Callable[
+    [datetime, datetime, Mapping[str, Any] | None, Mode], AsyncIterator[StreamItem]
+]
+"""Opens a stream over ``[start, end)`` by creation or update time, resuming at a checkpoint."""
+
+
+class SyncBusy(Exception):
+    """Another pull holds the connection's lease: try again after it."""
+
+
+class SyncRetryLater(Exception):
+    """The platform failed transiently beyond the connector's retries: try the pull again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    name: str
+    open: OpenStream
+    incremental: Incremental
 
 
 @dataclass
@@ -48,28 +73,44 @@ class SyncOutcome:
     error: str | None = None
 
 
-def streams_of(context: AppContext, connection: BusinessConnection) -> list[tuple[str, OpenStream]]:
-    """(stream name, opener by window) for every stream the connection is pulled with."""
+def streams_of(context: AppContext, connection: BusinessConnection) -> list[StreamSpec]:
+    """Every stream the connection is pulled with, and how each is kept fresh."""
     if connection.platform == AMAZON:
         seller = amazon_client(context, connection)
         marketplaces = marketplace_ids(connection)
         # Orders and finance transactions (payouts and fees, for reconciliation). A large
         # seller's pull legitimately takes long at Amazon's rates: checkpoints keep each page.
         return [
-            ("orders", lambda s, e: seller.orders(marketplaces, s, e)),
-            ("transactions", lambda s, e: seller.transactions(s, e)),
+            StreamSpec(
+                "orders",
+                lambda s, e, st, by: seller.orders(marketplaces, s, e, st, by=by),
+                "updated",
+            ),
+            # Transactions are filtered by posted time only: re-read a trailing margin.
+            StreamSpec(
+                "transactions", lambda s, e, st, _: seller.transactions(s, e, st), "trailing"
+            ),
         ]
     if connection.platform == SHOPIFY:
         store = shopify_client(context, connection.id, connection.external_account_id)
         # Refunds arrive with their orders (one GraphQL stream yields both).
-        return [("orders", lambda s, e: store.orders(s, e))]
+        return [
+            StreamSpec(
+                "orders",
+                lambda s, e, st, by: store.orders(
+                    s, e, st, by="updated_at" if by == "updated" else "created_at"
+                ),
+                "updated",
+            )
+        ]
     client = tiktok_client(context, connection.id)
     if connection.role == "creator":
         account = connection.external_account_id
         return [
-            (
+            StreamSpec(
                 "creator_affiliate_orders",
-                lambda s, e: client.creator_affiliate_orders(account, s, e),
+                lambda s, e, st, _: client.creator_affiliate_orders(account, s, e, st),
+                "trailing",
             ),
         ]
     shop = ShopRecord(
@@ -82,43 +123,83 @@ def streams_of(context: AppContext, connection: BusinessConnection) -> list[tupl
         cipher=connection.shop_cipher,
     )
     return [
-        ("orders", lambda s, e: client.orders(shop, s, e)),
-        ("statements", lambda s, e: client.statements(shop, s, e)),
-        ("seller_affiliate_orders", lambda s, e: client.seller_affiliate_orders(shop, s, e)),
-        ("returns", lambda s, e: client.returns(shop, s, e)),
+        StreamSpec("orders", lambda s, e, st, _: client.orders(shop, s, e, st), "trailing"),
+        StreamSpec("statements", lambda s, e, st, _: client.statements(shop, s, e, st), "trailing"),
+        StreamSpec(
+            "seller_affiliate_orders",
+            lambda s, e, st, _: client.seller_affiliate_orders(shop, s, e, st),
+            "trailing",
+        ),
+        StreamSpec("returns", lambda s, e, st, _: client.returns(shop, s, e, st), "trailing"),
     ]
 
 
 async def pull_connection(
-    context: AppContext, connection_id: str, *, now: datetime | None = None
+    context: AppContext,
+    connection_id: str,
+    *,
+    now: datetime | None = None,
+    full: bool = False,
 ) -> SyncOutcome:
-    """Pull the whole sync window for one connection (the caller serialises per connection)."""
+    """Bring one connection's stored data up to ``now`` (a full backfill when ``full``)."""
     end = now or context.clock()
+    jobs = context.settings.jobs
+    ttl = timedelta(seconds=jobs.sync_lease_seconds)
+    owner = lease.new_owner()
     async with transaction(context.sessions) as session:
         connection = await session.get(BusinessConnection, connection_id)
         if connection is None or connection.status != ConnectionStatus.ACTIVE.value:
             status = "missing" if connection is None else connection.status
             return SyncOutcome(connection_id, status=f"skipped:{status}")
+        if not await lease.acquire(session, connection_id, owner, ttl):
+            raise SyncBusy(f"connection {connection_id} is being pulled by another job")
         # A platform that shows fewer days (Shopify without read_all_orders) is pulled for
         # what it shows; the data window says so, and scoring lowers confidence for it.
         days = min(context.settings.sync_window_days, connection.visible_days or 10**6)
-        start = end - timedelta(days=days)
         borrower_id = connection.borrower_id
-        run = SyncRun(connection_id=connection_id, window_start=start, window_end=end)
+        specs = streams_of(context, connection)
+        cursors = connection.sync_cursors or {}
+        plans = {
+            spec.name: windows(
+                Cursor.parse(cursors.get(spec.name)),
+                now=end,
+                days=days,
+                lag=timedelta(minutes=jobs.sync_lag_minutes),
+                incremental=spec.incremental,
+                full=full,
+            )
+            for spec in specs
+        }
+        run = SyncRun(
+            connection_id=connection_id,
+            window_start=min((w.start for ws in plans.values() for w in ws), default=end),
+            window_end=end,
+        )
         session.add(run)
         connection.sync_state = SyncState.RUNNING.value
         await session.flush()
         run_id = run.id
-        streams = streams_of(context, connection)
 
+    pull = _Pull(context, connection_id, borrower_id, run_id, owner, ttl)
     outcome = SyncOutcome(connection_id, status="running")
+    retry_later: str | None = None
     try:
-        for name, open_stream in streams:
-            outcome.counts[name] = await _pull_stream(
-                context, open_stream(start, end), name, connection_id, borrower_id, run_id
-            )
+        for spec in specs:
+            for window in plans[spec.name]:
+                counts = await pull.window(spec, window)
+                total = outcome.counts.setdefault(spec.name, dict.fromkeys(counts, 0))
+                for key, value in counts.items():
+                    total[key] += value
+    except lease.LeaseLost as exc:
+        # The other pull owns the connection's state now: only this run is marked.
+        await _fail(context, run_id, outcome, str(exc), None, touch_connection=False)
     except NeedsReauth as exc:
         await _fail(context, run_id, outcome, exc.message, ConnectionStatus.NEEDS_REAUTH)
+    except (Retriable, RateLimited) as exc:
+        # Still failing after the connector's own retries: the platform is having a bad
+        # hour. The connection is fine; the job is tried again later from the checkpoint.
+        retry_later = f"{exc.message} (will retry)"
+        await _fail(context, run_id, outcome, retry_later, None)
     except ConnectorError as exc:
         await _fail(context, run_id, outcome, exc.message, ConnectionStatus.ERROR)
     except DecryptionError as exc:
@@ -129,87 +210,120 @@ async def pull_connection(
         await _fail(context, run_id, outcome, f"internal error ({type(exc).__name__})", None)
         raise
     else:
-        await _complete(context, run_id, outcome, (start, end))
+        await _complete(context, run_id, outcome, (end - timedelta(days=days), end))
+    finally:
+        async with transaction(context.sessions) as session:
+            await lease.release(session, connection_id, owner)
     log.info(
         "sync_finished", connection_id=connection_id, status=outcome.status, counts=outcome.counts
     )
+    if retry_later is not None:
+        raise SyncRetryLater(retry_later)
     return outcome
 
 
-async def _pull_stream(
-    context: AppContext,
-    items: AsyncIterator[StreamItem],
-    name: str,
-    connection_id: str,
-    borrower_id: str,
-    run_id: str,
-) -> dict[str, int]:
-    counts = {"fetched": 0, "stored": 0, "quarantined": 0}
-    pending: list[Record] = []
-    quarantined: list[Quarantined] = []
-    async for item in items:
-        if isinstance(item, Checkpoint):
-            counts["stored"] += await _commit_page(
-                context, pending, quarantined, item, connection_id, borrower_id, run_id
-            )
-            counts["quarantined"] += len(quarantined)
-            pending, quarantined = [], []
-        elif isinstance(item, Quarantined):
-            quarantined.append(item)
-        else:
-            counts["fetched"] += 1
-            pending.append(item)
-    if pending or quarantined:  # a stream that ended without a final checkpoint
-        counts["stored"] += await _commit_page(
-            context, pending, quarantined, None, connection_id, borrower_id, run_id
+@dataclass
+class _Pull:
+    """One pull's identity: what it writes for, and the lease it renews with every page."""
+
+    context: AppContext
+    connection_id: str
+    borrower_id: str
+    run_id: str
+    owner: str
+    ttl: timedelta
+
+    async def window(self, spec: StreamSpec, window: Window) -> dict[str, int]:
+        counts = {"fetched": 0, "stored": 0, "quarantined": 0}
+        pending: list[Record] = []
+        quarantined: list[Quarantined] = []
+        items = spec.open(window.start, window.end, window.resume, window.mode)
+        pages = 0
+        async for item in items:
+            if isinstance(item, Checkpoint):
+                pages += 1
+                run_cursor = window.run_cursor(item.state)
+                counts["stored"] += await self._commit(
+                    spec.name, pending, quarantined, run_cursor, pages=pages
+                )
+                counts["quarantined"] += len(quarantined)
+                pending, quarantined = [], []
+            elif isinstance(item, Quarantined):
+                quarantined.append(item)
+            else:
+                counts["fetched"] += 1
+                pending.append(item)
+        # The window is complete: what is left, and the cursor moved past the window.
+        counts["stored"] += await self._commit(
+            spec.name, pending, quarantined, None, pages=pages, through=window.end
         )
         counts["quarantined"] += len(quarantined)
-    return counts
+        return counts
 
-
-async def _commit_page(
-    context: AppContext,
-    records: list[Record],
-    quarantined: list[Quarantined],
-    checkpoint: Checkpoint | None,
-    connection_id: str,
-    borrower_id: str,
-    run_id: str,
-) -> int:
-    seen_at = context.clock()
-    by_kind: dict[type[Any], list[dict[str, Any]]] = {}
-    for record in records:
-        by_kind.setdefault(type(record), []).append(
-            to_row(record, connection_id=connection_id, borrower_id=borrower_id, seen_at=seen_at)
-        )
-    stored = 0
-    async with transaction(context.sessions) as session:
-        for kind, rows in by_kind.items():
-            target = TARGETS[kind]
-            stored += await upsert(session, target.model, _dedupe(rows, target.key), target.key)
-        for item in quarantined:
-            session.add(
-                QuarantinedRecord(
-                    connection_id=connection_id,
-                    sync_run_id=run_id,
-                    stream=item.stream,
-                    external_id=item.raw_id,
-                    reason=item.reason,
+    async def _commit(
+        self,
+        stream: str,
+        records: list[Record],
+        quarantined: list[Quarantined],
+        run_cursor: dict[str, Any] | None,
+        *,
+        pages: int,
+        through: datetime | None = None,
+    ) -> int:
+        """One transaction: the page's rows, its quarantined records, the cursor, the lease."""
+        context = self.context
+        seen_at = context.clock()
+        by_kind: dict[type[Any], list[dict[str, Any]]] = {}
+        for record in records:
+            by_kind.setdefault(type(record), []).append(
+                to_row(
+                    record,
+                    connection_id=self.connection_id,
+                    borrower_id=self.borrower_id,
+                    seen_at=seen_at,
                 )
             )
-        if checkpoint is not None:
-            connection = await session.get(BusinessConnection, connection_id)
+        stored = 0
+        async with transaction(context.sessions) as session:
+            await lease.renew(session, self.connection_id, self.owner, self.ttl)
+            for kind, rows in by_kind.items():
+                target = TARGETS[kind]
+                stored += await upsert(session, target.model, _dedupe(rows, target.key), target.key)
+            for item in quarantined:
+                session.add(
+                    QuarantinedRecord(
+                        connection_id=self.connection_id,
+                        sync_run_id=self.run_id,
+                        stream=item.stream,
+                        external_id=item.raw_id,
+                        reason=item.reason,
+                    )
+                )
+            connection = await session.get(BusinessConnection, self.connection_id)
             if connection is not None:
-                connection.sync_cursors = {
-                    **(connection.sync_cursors or {}),
-                    checkpoint.stream: {
-                        "state": checkpoint.state,
-                        "done": checkpoint.done,
-                        "at": seen_at.isoformat(),
-                    },
+                cursors = dict(connection.sync_cursors or {})
+                cursors[stream] = {
+                    **_next_cursor(cursors.get(stream), run_cursor, through, seen_at),
+                    "pages": pages,
                 }
+                connection.sync_cursors = cursors
                 flag_modified(connection, "sync_cursors")
-    return stored
+        return stored
+
+
+def _next_cursor(
+    previous: Any, run_cursor: dict[str, Any] | None, through: datetime | None, at: datetime
+) -> dict[str, Any]:
+    """The stream's cursor after a commit: mid-window (``run_cursor``) or past it (``through``)."""
+    cursor = Cursor.parse(previous)
+    updated_through = cursor.updated_through
+    if through is not None:
+        updated_through = through if updated_through is None else max(updated_through, through)
+    return {
+        "updated_through": updated_through.isoformat() if updated_through else None,
+        "run": run_cursor,
+        "at": at.isoformat(),
+    }
 
 
 def _dedupe(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -246,6 +360,8 @@ async def _fail(
     outcome: SyncOutcome,
     reason: str,
     status: ConnectionStatus | None,
+    *,
+    touch_connection: bool = True,
 ) -> None:
     """End the run as failed; ``status`` (when given) is what the connection becomes."""
     async with transaction(context.sessions) as session:
@@ -258,6 +374,8 @@ async def _fail(
         run.counts = outcome.counts
         run.status = outcome.status = "failed"
         run.error = outcome.error = reason
+        if not touch_connection:
+            return
         connection.sync_state = SyncState.FAILED.value
         if status is not None:
             connection.status = status.value

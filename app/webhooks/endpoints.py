@@ -46,9 +46,9 @@ async def shopify_webhook(request: Request, context: ContextDep) -> Response:
         applied = await shopify.apply(session, webhook, now)
         await mark_processed(session, SHOPIFY, webhook.webhook_id, applied.outcome, now)
     if applied.delete_connections:
-        context.jobs.enqueue_delete_connections(applied.delete_connections, applied.rescore)
+        await context.jobs.enqueue_delete_connections(applied.delete_connections, applied.rescore)
     else:
         for borrower_id in applied.rescore:
-            context.jobs.enqueue_rescore(borrower_id)
+            await context.jobs.enqueue_rescore(borrower_id)
     log.info("shopify_webhook", topic=webhook.topic, outcome=applied.outcome)
     return JSONResponse({"status": "accepted"})

@@ -18,6 +18,11 @@ if not url:
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, _: object) -> bool:
+    """procrastinate's queue tables are its own schema (migration 0007), not our models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def run_migrations_online() -> None:
     engine = engine_from_config(
         config.get_section(config.config_ini_section, {}),
@@ -31,6 +36,7 @@ def run_migrations_online() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

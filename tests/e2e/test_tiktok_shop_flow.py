@@ -106,17 +106,22 @@ class TestConnectPullScoreRead:
         ids = sorted(r["external_id"] for r in commissions)
         assert ids == truth["seller_affiliate_orders"]["ids"]
 
-    async def test_pulling_twice_changes_nothing(self, harness: Harness) -> None:
+    async def test_pulling_again_changes_nothing(self, harness: Harness) -> None:
         headers = await harness.sign_in("steady")
         await harness.connect("steady_us", headers)
         connection = await only_connection(harness, headers)
         tables = (Order, Settlement, AffiliateCommission, Return)
         before = [await fact_rows(harness, model) for model in tables]
-        outcome = await harness.context.jobs.sync_and_score(connection["id"])
-        assert outcome.status == "complete"
-        assert outcome.counts["orders"]["fetched"] == len(before[0])
-        after = [await fact_rows(harness, model) for model in tables]
-        assert after == before
+
+        incremental = await harness.context.jobs.sync_and_score(connection["id"])
+        assert incremental.status == "complete"
+        assert incremental.counts["orders"]["fetched"] < len(before[0])  # only the lag window
+        assert [await fact_rows(harness, model) for model in tables] == before
+
+        full = await harness.context.jobs.sync_and_score(connection["id"], full=True)
+        assert full.status == "complete"
+        assert full.counts["orders"]["fetched"] == len(before[0])
+        assert [await fact_rows(harness, model) for model in tables] == before
 
     async def test_creator_is_scored_on_commissions(self, harness: Harness) -> None:
         headers = await harness.sign_in("creator")

@@ -71,10 +71,10 @@ async def first_page(harness: Harness, connection_id: str) -> int:
     async with transaction(context.sessions) as session:
         connection = await session.get(BusinessConnection, connection_id)
         assert connection is not None
-        _, open_stream = streams_of(context, connection)[0]
+        spec = streams_of(context, connection)[0]
     end = context.clock()
     records = 0
-    async for item in open_stream(end - timedelta(days=30), end):
+    async for item in spec.open(end - timedelta(days=30), end, None, "created"):
         if isinstance(item, Checkpoint):
             return records
         records += 1
