@@ -132,9 +132,12 @@ def paged(
     body: JSONObject,
 ) -> JSONObject:
     """The body to serve for this page of ``shape``'s list, with page and record faults."""
-    records = shape.records(body)
-    if faults is None or records is None:
+    if faults is None or shape.records(body) is None:
         return body
+    # handlers may answer with the emulator's own objects: corrupt a copy, never the state
+    body = copy.deepcopy(body)
+    records = shape.records(body)
+    assert records is not None
     memory = faults.pages.setdefault(shape.key, PageMemory())
     follows = token_in is not None and token_in == memory.next_token and memory.body is not None
     if (
