@@ -26,7 +26,7 @@ from connectors.core.records import (
     SettlementRecord,
     ShopRecord,
 )
-from connectors.core.timestamps import from_unix
+from connectors.core.timestamps import from_unix, time_field
 from connectors.tiktok_shop.config import REGION_CURRENCY
 
 Raw = Mapping[str, Any]
@@ -71,8 +71,8 @@ def order_from_raw(raw: Raw, shop_id: str) -> OrderRecord:
         platform=Platform.TIKTOK_SHOP,
         shop_id=shop_id,
         order_id=_str(raw, "id"),
-        created_at=from_unix(_req(raw, "create_time")),
-        updated_at=from_unix(_req(raw, "update_time")),
+        created_at=time_field(raw, "create_time", from_unix),
+        updated_at=time_field(raw, "update_time", from_unix),
         status=status,
         platform_status=platform_status,
         currency=currency,
@@ -206,7 +206,7 @@ def _affiliate(
         account_id=account_id,
         role=role,
         order_id=_str(raw, "id"),
-        created_at=from_unix(_req(raw, "create_time")),
+        created_at=time_field(raw, "create_time", from_unix),
         status=_str(raw, "status"),
         currency=currency,
         gross_amount=gross,
@@ -228,8 +228,8 @@ def return_from_raw(raw: Raw, shop_id: str) -> ReturnRecord:
         order_id=_str(raw, "order_id"),
         return_type=_str(raw, "return_type"),
         status=_str(raw, "return_status"),
-        created_at=from_unix(_req(raw, "create_time")),
-        updated_at=from_unix(_req(raw, "update_time")),
+        created_at=time_field(raw, "create_time", from_unix),
+        updated_at=time_field(raw, "update_time", from_unix),
         currency=currency,
         refund_amount=_amount(refund, "refund_total", currency),
     )
