@@ -75,7 +75,7 @@ async def pull_under(plan: dict[str, Any]) -> None:
 
 
 class TestTransientFaults:
-    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(plan=transient_plans("tiktok_shop"))
     def test_orders_equal_ground_truth_minus_corrupted(self, plan: dict[str, Any]) -> None:
         asyncio.run(pull_under(plan))
