@@ -140,6 +140,9 @@ def create_control_app(
         if request.method == "DELETE":
             faults.active.clear()
             return {"faults": {}}
+        if request.method == "GET":
+            # settings plus what was injected so far (counts per kind, corrupted record ids)
+            return {"faults": {name: f.report() for name, f in faults.active.items()}}
         body = await _json(request)
         platform = body.get("platform", PLATFORM)
         if platform not in PLATFORMS:
@@ -217,7 +220,7 @@ def create_control_app(
         routes=[
             Route("/apps", endpoint(apps), methods=["GET"]),
             Route("/personas", endpoint(personas), methods=["GET"]),
-            Route("/faults", endpoint(set_faults), methods=["POST", "DELETE"]),
+            Route("/faults", endpoint(set_faults), methods=["GET", "POST", "DELETE"]),
             Route(f"{prefix}/authorize", endpoint(authorize), methods=["POST"]),
             Route(f"{prefix}/ground-truth/{{persona}}", endpoint(truth), methods=["GET"]),
             Route(f"{prefix}/expire-tokens", endpoint(expire_tokens), methods=["POST"]),

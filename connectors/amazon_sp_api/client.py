@@ -171,7 +171,9 @@ class AmazonClient:
             waited = await self.throttle.acquire(self.seller_id, operation, plan)
             if throttled:
                 backoff_total += waited
-            response = await with_retries(lambda: self._send(path, params, tokens), self._retry)
+            response, body = await with_retries(
+                lambda: self._send(path, params, tokens), self._retry
+            )
             if response.status_code != 429:
                 self.throttle.observe_limit(
                     self.seller_id,
@@ -179,7 +181,7 @@ class AmazonClient:
                     plan,
                     response.headers.get("x-amzn-RateLimit-Limit"),
                 )
-                return self._check(response, tokens)
+                return self._check(response, body, tokens)
             throttled += 1
             backoff_total += await self._back_off(operation, plan, throttled, backoff_total)
 
@@ -200,7 +202,11 @@ class AmazonClient:
 
     async def _send(
         self, path: str, params: Mapping[str, str] | None, tokens: TokenSet
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Any]:
+        """One attempt: the answer and its decoded body (``None`` when it is not JSON).
+
+        5xx and a success whose body is not JSON (cut short on the way) are ``Retriable``.
+        """
         request = self._http.build_request(
             "GET",
             self._base_url + path,
@@ -212,17 +218,23 @@ class AmazonClient:
             },
             timeout=self._config.timeout_s,
         )
-        response = await send(self._http, request, platform=PLATFORM)
-        if response.status_code >= 500:
-            raise Retriable(f"Amazon HTTP {response.status_code}", platform=PLATFORM)
-        return response
-
-    def _check(self, response: httpx.Response, tokens: TokenSet) -> JSON:
+        response = await send(self._http, request, platform=PLATFORM, deadline=self._retry.deadline)
         status = response.status_code
+        if status >= 500:
+            raise Retriable(f"Amazon HTTP {status}", platform=PLATFORM)
         try:
             body = json.loads(response.content or b"null", parse_float=Decimal)
         except ValueError:
+            if status < 300:
+                raise Retriable(
+                    f"Amazon answered HTTP {status} with a body that is not JSON",
+                    platform=PLATFORM,
+                ) from None
             body = None
+        return response, body
+
+    def _check(self, response: httpx.Response, body: Any, tokens: TokenSet) -> JSON:
+        status = response.status_code
         if status < 300 and isinstance(body, dict):
             return body
         code, message, details = _first_error(body, tokens.access_token)

@@ -24,7 +24,7 @@ from connectors.amazon_sp_api.config import MARKETPLACES
 from connectors.core.errors import BadRecord
 from connectors.core.money import parse_amount
 from connectors.core.records import OrderRecord, OrderStatus, Platform, SettlementRecord
-from connectors.core.timestamps import from_iso8601
+from connectors.core.timestamps import from_iso8601, time_field
 
 ZERO = Decimal(0)
 
@@ -104,7 +104,10 @@ def _money(node: Any, *, field: str) -> tuple[Decimal, str]:
         raise BadRecord(f"{field} has no currency code")
     for key in ("Amount", "amount", "CurrencyAmount", "currencyAmount"):
         if key in node:
-            return parse_amount(node[key], currency), currency.upper()
+            try:
+                return parse_amount(node[key], currency), currency.upper()
+            except BadRecord as exc:
+                raise BadRecord(f"{field}: {exc.message}") from exc
     raise BadRecord(f"{field} has no amount")
 
 
@@ -132,13 +135,13 @@ def order_from_v0(raw: Mapping[str, Any], seller_id: str) -> OrderRecord:
         total, currency = ZERO, _marketplace_currency(raw.get("MarketplaceId"))
     else:
         raise BadRecord(f"{platform_status} order without OrderTotal")
-    created = from_iso8601(raw["PurchaseDate"])
+    created = time_field(raw, "PurchaseDate", from_iso8601)
     return OrderRecord(
         platform=Platform.AMAZON,
         shop_id=seller_id,
         order_id=str(order_id),
         created_at=created,
-        updated_at=from_iso8601(raw["LastUpdateDate"]),
+        updated_at=time_field(raw, "LastUpdateDate", from_iso8601),
         status=status,
         platform_status=platform_status,
         currency=currency,
@@ -178,13 +181,13 @@ def order_from_v2026(raw: Mapping[str, Any], seller_id: str) -> OrderRecord:
         raise BadRecord(f"{platform_status} order without proceeds.grandTotal")
     by_type = _proceeds_by_type(raw, currency)
     items = raw.get("orderItems") or []
-    created = from_iso8601(raw["createdTime"])
+    created = time_field(raw, "createdTime", from_iso8601)
     return OrderRecord(
         platform=Platform.AMAZON,
         shop_id=seller_id,
         order_id=str(order_id),
         created_at=created,
-        updated_at=from_iso8601(raw["lastUpdatedTime"]),
+        updated_at=time_field(raw, "lastUpdatedTime", from_iso8601),
         status=status,
         platform_status=platform_status,
         currency=currency,

@@ -4,11 +4,15 @@
 (stamina: exponential backoff with jitter; a platform's ``retry_after`` overrides the backoff,
 capped at ``wait_max``). ``RetryPolicy.immediate()`` makes every wait zero for tests.
 ``send`` turns httpx transport failures (connect errors, timeouts, dropped connections) into
-``Retriable``. ``RateBudget`` hands out one ``aiolimiter.AsyncLimiter`` per account key.
+``Retriable``, and enforces a total deadline per request (``RetryPolicy.deadline``): httpx's
+timeouts are per phase (a server trickling bytes never trips them, and ``ASGITransport`` ignores
+them altogether), so a slow answer is cut off as a whole and retried.
+``RateBudget`` hands out one ``aiolimiter.AsyncLimiter`` per account key.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -24,7 +28,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Bounded retries. ``attempts`` counts the first try; times are seconds."""
+    """Bounded retries. ``attempts`` counts the first try; times are seconds.
+
+    ``timeout`` bounds all attempts of one operation together; ``deadline`` bounds one request,
+    from sending it to the last byte of its answer (``None``: only httpx's own timeouts).
+    """
 
     attempts: int = 5
     wait_initial: float = 0.5
@@ -32,15 +40,20 @@ class RetryPolicy:
     wait_jitter: float = 1.0
     wait_exp_base: float = 2.0
     timeout: float | None = 300.0
+    deadline: float | None = 120.0
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("attempts must be at least 1")
+        if self.deadline is not None and self.deadline <= 0:
+            raise ValueError("deadline must be positive")
 
     @classmethod
-    def immediate(cls, attempts: int = 5) -> RetryPolicy:
-        """No waiting at all (tests)."""
-        return cls(attempts=attempts, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+    def immediate(cls, attempts: int = 5, *, deadline: float | None = 120.0) -> RetryPolicy:
+        """No waiting at all between attempts (tests); ``deadline`` as given."""
+        return cls(
+            attempts=attempts, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0, deadline=deadline
+        )
 
     def backoff_hook(self, exc: Exception) -> bool | float:
         """stamina hook: retry transient errors, honouring ``retry_after`` up to ``wait_max``."""
@@ -76,12 +89,19 @@ async def send(
     *,
     auth: httpx.Auth | None = None,
     platform: str = "",
+    deadline: float | None = None,
 ) -> httpx.Response:
-    """Send ``request``; transport failures become ``Retriable`` (messages carry no URL)."""
+    """Send ``request`` and read its whole answer within ``deadline`` seconds; transport
+    failures and a missed deadline become ``Retriable`` (messages carry no URL)."""
     try:
-        if auth is None:
-            return await http.send(request)
-        return await http.send(request, auth=auth)
+        async with asyncio.timeout(deadline):
+            if auth is None:
+                return await http.send(request)
+            return await http.send(request, auth=auth)
+    except TimeoutError as exc:
+        raise Retriable(
+            f"no complete answer within the request deadline ({deadline} s)", platform=platform
+        ) from exc
     except httpx.TimeoutException as exc:
         raise Retriable(f"timed out ({type(exc).__name__})", platform=platform) from exc
     except httpx.TransportError as exc:

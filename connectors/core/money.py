@@ -1,9 +1,15 @@
 """Money parsing: platform amount strings to ``Decimal``, never through ``float``.
 
-Wire amounts are plain decimal strings (``"5000"``, ``"-30"``, ``"21.3"``). Some samples carry
-locale-formatted amounts instead (``"Rp9.900"``, ``"$1,234.50"``, ``"1.234,50 €"``), so the
-parser strips a currency symbol or code around the number and resolves grouping and decimal
-separators, using the currency where the string alone is ambiguous:
+Wire amounts are plain decimal strings (``"5000"``, ``"-30"``, ``"21.3"``), and by default that
+is all ``parse_amount`` accepts: a locale-formatted amount where the wire format is documented
+(``"Rp9.900"`` in an order, ``"1.234,50"``) is a broken record, and reading it anyway risks a
+thousandfold error (``"9.900"`` read as nine point nine), so it is quarantined instead.
+
+Where a platform documents locale-formatted amounts (TikTok Shop's creator affiliate samples,
+reference section 6.2, LOW confidence on what production sends), callers pass
+``formatted=True``: the parser then strips a currency symbol or code around the number and
+resolves grouping and decimal separators, using the currency where the string alone is
+ambiguous:
 
 * both ``.`` and ``,`` present: the last one is the decimal separator;
 * one separator repeated (``1.234.567``): grouping;
@@ -52,6 +58,7 @@ _COMMA_DECIMAL = frozenset({"EUR", "BRL", "IDR", "VND"})
 
 _GROUPING_ONLY = ("'", " ", "\u00a0", "\u202f", "\u2009")
 _NUMBER = re.compile(r"^\d[\d.,]*$")
+_PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?\Z")
 
 
 def minor_units(currency: str) -> int:
@@ -59,14 +66,20 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
-def parse_amount(value: str | int | Decimal, currency: str) -> Decimal:
+def parse_amount(value: str | int | Decimal, currency: str, *, formatted: bool = False) -> Decimal:
     """Parse a platform amount in ``currency`` into a ``Decimal``.
+
+    Parameters
+    ----------
+    formatted
+        Accept locale-formatted text (``"Rp9.900"``, ``"1.234,50 €"``); otherwise only the
+        plain wire format (``"-1234.5"``).
 
     Raises
     ------
     BadRecord
         When ``value`` is not an amount (empty, letters inside the number, bad grouping,
-        NaN/infinity, a float or a bool).
+        NaN/infinity, a float or a bool), or is formatted text and ``formatted`` is false.
     """
     if isinstance(value, bool | float):
         raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
@@ -78,6 +91,11 @@ def parse_amount(value: str | int | Decimal, currency: str) -> Decimal:
         return Decimal(value)
     if not isinstance(value, str):
         raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
+    if not formatted:
+        plain = value.strip()
+        if not _PLAIN.match(plain):
+            raise BadRecord(f"amount is not a plain decimal string: {value[:40]!r}")
+        return Decimal(plain)
     return _parse_text(value, currency.upper())
 
 

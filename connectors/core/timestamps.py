@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from connectors.core.errors import BadRecord
 
@@ -58,3 +59,15 @@ def to_unix(moment: datetime) -> int:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime: connectors only accept timezone-aware datetimes")
     return int(moment.timestamp() // 1)
+
+
+def time_field(raw: Mapping[str, Any], key: str, parse: Callable[[Any], datetime]) -> datetime:
+    """``parse(raw[key])`` (``from_unix`` or ``from_iso8601``), with a ``BadRecord`` that names
+    the field when it is missing or malformed, so a quarantine says which field broke."""
+    value = raw.get(key)
+    if value is None or value == "":
+        raise BadRecord(f"missing field {key!r}")
+    try:
+        return parse(value)
+    except BadRecord as exc:
+        raise BadRecord(f"{key}: {exc.message}") from exc

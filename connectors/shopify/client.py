@@ -146,7 +146,9 @@ class ShopifyClient:
                 headers=self._headers(tokens),
                 timeout=self._config.timeout_s,
             )
-            response = await send(self._http, request, platform=PLATFORM)
+            response = await send(
+                self._http, request, platform=PLATFORM, deadline=self._retry.deadline
+            )
             payload = check_http(response, tokens=tokens, scope=scope)
             cost = Cost.from_extensions(payload.get("extensions"))
             self._bucket.observe(kind, cost)
@@ -167,7 +169,7 @@ class ShopifyClient:
         request = self._http.build_request(
             "GET", url, headers=self._headers(tokens), timeout=self._config.timeout_s
         )
-        response = await send(self._http, request, platform=PLATFORM)
+        response = await send(self._http, request, platform=PLATFORM, deadline=self._retry.deadline)
         return check_http(response, tokens=tokens, scope=scope)
 
     @staticmethod

@@ -23,7 +23,7 @@ from connectors.core.errors import BadRecord
 from connectors.core.money import parse_amount
 from connectors.core.pii import pseudonymous_ref
 from connectors.core.records import OrderRecord, OrderStatus, Platform, Record, ReturnRecord
-from connectors.core.timestamps import from_iso8601
+from connectors.core.timestamps import from_iso8601, time_field
 
 Raw = Mapping[str, Any]
 
@@ -180,8 +180,8 @@ def order_from_graphql(node: Raw, shop_id: str) -> OrderRecord:
         platform=Platform.SHOPIFY,
         shop_id=shop_id,
         order_id=gid("Order", node.get("id")),
-        created_at=from_iso8601(node.get("createdAt")),
-        updated_at=from_iso8601(node.get("updatedAt")),
+        created_at=time_field(node, "createdAt", from_iso8601),
+        updated_at=time_field(node, "updatedAt", from_iso8601),
         status=canonical_status(financial, fulfillment, cancelled=cancelled_at is not None),
         platform_status=financial,
         fulfillment_status=fulfillment,

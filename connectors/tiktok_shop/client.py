@@ -60,6 +60,12 @@ def check_response(response: httpx.Response, *, scope: str, secrets: tuple[str, 
     try:
         body = response.json()
     except ValueError:
+        if status < 400:
+            # a success cut short (truncated by a proxy or a dropped stream) is transient
+            raise Retriable(
+                f"TikTok Shop answered HTTP {status} with a body that is not JSON",
+                platform=PLATFORM,
+            ) from None
         body = None
     envelope = body if isinstance(body, dict) else {}
     code = envelope.get("code")
@@ -191,7 +197,9 @@ class TikTokShopClient:
             headers=headers,
             timeout=self._config.timeout_s,
         )
-        response = await send(self._http, request, auth=self._signer, platform=PLATFORM)
+        response = await send(
+            self._http, request, auth=self._signer, platform=PLATFORM, deadline=self._retry.deadline
+        )
         return check_response(response, scope=scope, secrets=(tokens.access_token,))
 
     # -- endpoints -------------------------------------------------------------------------

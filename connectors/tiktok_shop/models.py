@@ -26,7 +26,7 @@ from connectors.core.records import (
     SettlementRecord,
     ShopRecord,
 )
-from connectors.core.timestamps import from_unix
+from connectors.core.timestamps import from_unix, time_field
 from connectors.tiktok_shop.config import REGION_CURRENCY
 
 Raw = Mapping[str, Any]
@@ -71,8 +71,8 @@ def order_from_raw(raw: Raw, shop_id: str) -> OrderRecord:
         platform=Platform.TIKTOK_SHOP,
         shop_id=shop_id,
         order_id=_str(raw, "id"),
-        created_at=from_unix(_req(raw, "create_time")),
-        updated_at=from_unix(_req(raw, "update_time")),
+        created_at=time_field(raw, "create_time", from_unix),
+        updated_at=time_field(raw, "update_time", from_unix),
         status=status,
         platform_status=platform_status,
         currency=currency,
@@ -146,6 +146,8 @@ def creator_affiliate_from_raw(raw: Raw, account_id: str) -> AffiliateCommission
         role=AccountRole.CREATOR,
         estimated_field="estimated_commission",
         actual_field="actual_commission",
+        # reference 6.2: the creator samples show "Rp9.900" where others send "9900"
+        formatted=True,
     )
 
 
@@ -160,7 +162,13 @@ def commission_rate(value: Any) -> Decimal:
 
 
 def _affiliate(
-    raw: Raw, *, account_id: str, role: AccountRole, estimated_field: str, actual_field: str
+    raw: Raw,
+    *,
+    account_id: str,
+    role: AccountRole,
+    estimated_field: str,
+    actual_field: str,
+    formatted: bool = False,
 ) -> AffiliateCommissionRecord:
     skus = raw.get("skus")
     if not isinstance(skus, list) or not skus:
@@ -172,7 +180,7 @@ def _affiliate(
     for sku in skus:
         if not isinstance(sku, Mapping):
             raise BadRecord("affiliate sku is not an object")
-        price, currency = _money(sku, "price", currency)
+        price, currency = _money(sku, "price", currency, formatted=formatted)
         quantity = sku.get("quantity", 1)
         if isinstance(quantity, str) and quantity.isdigit():
             quantity = int(quantity)
@@ -183,14 +191,14 @@ def _affiliate(
         if rate is not None:
             rates.add(rate)
         if sku.get(estimated_field) is not None:
-            amount, currency = _money(sku, estimated_field, currency)
+            amount, currency = _money(sku, estimated_field, currency, formatted=formatted)
         elif rate is not None:
             amount = price * quantity * rate  # reference 6.1: estimated base × rate
         else:
             raise BadRecord(f"affiliate sku has neither {estimated_field} nor commission_rate")
         estimated += amount
         if sku.get(actual_field) is not None:
-            amount, currency = _money(sku, actual_field, currency)
+            amount, currency = _money(sku, actual_field, currency, formatted=formatted)
             actual = (actual or Decimal(0)) + amount
     assert currency is not None  # set by the first sku's price
     return AffiliateCommissionRecord(
@@ -198,7 +206,7 @@ def _affiliate(
         account_id=account_id,
         role=role,
         order_id=_str(raw, "id"),
-        created_at=from_unix(_req(raw, "create_time")),
+        created_at=time_field(raw, "create_time", from_unix),
         status=_str(raw, "status"),
         currency=currency,
         gross_amount=gross,
@@ -220,8 +228,8 @@ def return_from_raw(raw: Raw, shop_id: str) -> ReturnRecord:
         order_id=_str(raw, "order_id"),
         return_type=_str(raw, "return_type"),
         status=_str(raw, "return_status"),
-        created_at=from_unix(_req(raw, "create_time")),
-        updated_at=from_unix(_req(raw, "update_time")),
+        created_at=time_field(raw, "create_time", from_unix),
+        updated_at=time_field(raw, "update_time", from_unix),
         currency=currency,
         refund_amount=_amount(refund, "refund_total", currency),
     )
@@ -261,14 +269,21 @@ def _opt_time(raw: Raw, key: str) -> datetime | None:
     return None if value in (None, "", 0) else from_unix(value)
 
 
-def _amount(raw: Raw, key: str, currency: str, *, default: Decimal | None = None) -> Decimal:
+def _amount(
+    raw: Raw,
+    key: str,
+    currency: str,
+    *,
+    default: Decimal | None = None,
+    formatted: bool = False,
+) -> Decimal:
     value = raw.get(key)
     if value is None or value == "":
         if default is None:
             raise BadRecord(f"missing amount {key!r}")
         return default
     try:
-        return parse_amount(value, currency)
+        return parse_amount(value, currency, formatted=formatted)
     except BadRecord as exc:
         raise BadRecord(f"{key}: {exc.message}") from exc
 
@@ -279,10 +294,12 @@ def _opt_amount(raw: Raw, key: str, currency: str) -> Decimal | None:
     return _amount(raw, key, currency)
 
 
-def _money(raw: Raw, key: str, currency: str | None) -> tuple[Decimal, str]:
+def _money(
+    raw: Raw, key: str, currency: str | None, *, formatted: bool = False
+) -> tuple[Decimal, str]:
     """An ``{amount, currency}`` object, checked against the currency seen so far."""
     obj = _obj(raw, key)
     own = _str(obj, "currency")
     if currency is not None and own != currency:
         raise BadRecord(f"{key} is in {own[:3]!r}, other amounts of the order in {currency!r}")
-    return _amount(obj, "amount", own), own
+    return _amount(obj, "amount", own, formatted=formatted), own

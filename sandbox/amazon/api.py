@@ -6,7 +6,6 @@ times the sandbox ``time_scale``) only on 200, 400 and 404 (reference 3d).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -25,6 +24,9 @@ from sandbox.amazon.data import AmazonData, Order
 from sandbox.amazon.emulator import PLATFORM, AmazonEmulator
 from sandbox.amazon.personas import MARKETPLACES
 from sandbox.amazon.static_cases import match
+from sandbox.fault_answers import broken
+from sandbox.fault_pages import PageShape, paged, token_at
+from sandbox.faults import RATE_LIMIT_KINDS
 
 # operation -> (rate per second, burst): reference 3-4; Sellers is MEDIUM (public docs only).
 RATES: dict[str, tuple[float, int]] = {
@@ -46,6 +48,36 @@ TRANSACTIONS_PAGE = 100
 TOKEN_TTL = 24 * 3600
 V0_TO_2026 = {v: k for k, v in render.V2026_STATUS.items()}
 PAST = 120  # "Before" values must be at least 2 minutes before now
+
+
+# The order lists get page and record faults (others request faults only): operation ->
+# (the query parameter carrying the page token, the list's shape).
+PAGED: dict[str, tuple[str, PageShape]] = {
+    "getOrders": (
+        "NextToken",
+        PageShape(
+            key="getOrders",
+            records_path=("payload", "Orders"),
+            next_token=token_at(("payload", "NextToken")),
+            id_path=("AmazonOrderId",),
+            time_field=("PurchaseDate",),
+            amount_path=("OrderTotal", "Amount"),
+            currency_path=("OrderTotal", "CurrencyCode"),
+        ),
+    ),
+    "searchOrders": (
+        "paginationToken",
+        PageShape(
+            key="searchOrders",
+            records_path=("orders",),
+            next_token=token_at(("pagination", "nextToken")),
+            id_path=("orderId",),
+            time_field=("createdTime",),
+            amount_path=("proceeds", "grandTotal", "amount"),
+            currency_path=("proceeds", "grandTotal", "currencyCode"),
+        ),
+    ),
+}
 
 
 class ApiError(Exception):
@@ -192,17 +224,20 @@ def routes(emu: AmazonEmulator) -> list[Route]:
     ) -> Any:
         async def endpoint(request: Request) -> Response:
             headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+            faults = emu.faults.get(PLATFORM)
+            outcome = await faults.before() if faults else None
             try:
-                faults = emu.faults.get(PLATFORM)
-                outcome = faults.draw() if faults else None
-                if faults and faults.latency_ms:
-                    await asyncio.sleep(faults.latency_ms / 1000)
                 if outcome == "error" and faults:
                     raise ApiError(
                         faults.status,
                         "InternalFailure",
                         "We encountered an internal error. Please try again.",
                     )
+                if outcome in RATE_LIMIT_KINDS and faults:
+                    if outcome == "rate_limit_retry_after":
+                        # not documented for SP-API (reference 3d): checks clients that honour it
+                        headers["Retry-After"] = f"{faults.retry_after_s:g}"
+                    return JSONResponse({"errors": [QUOTA]}, status_code=429, headers=headers)
                 data = seller_of(request)
                 rate, burst = RATES[name]
                 key = (emu.app.application_id, data.persona.selling_partner_id, name)
@@ -226,7 +261,11 @@ def routes(emu: AmazonEmulator) -> list[Route]:
                     headers["x-amzn-RateLimit-Limit"] = limit_header(name)
                 return JSONResponse(error.body, status_code=error.status, headers=headers)
             headers["x-amzn-RateLimit-Limit"] = limit_header(name)
-            return JSONResponse(body, headers=headers)
+            paging = PAGED.get(name)
+            if paging is not None and isinstance(body, dict):
+                token = request.query_params.get(paging[0]) or None
+                body = paged(faults, PLATFORM, paging[1], token, body)
+            return broken(faults, outcome, JSONResponse(body, headers=headers))
 
         return endpoint
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sandbox.faults import RATE_LIMIT_KINDS
 from sandbox.shopify.emulator import PLATFORM, ShopifyEmulator
 from sandbox.shopify.oauth import note_access_use
 from sandbox.shopify.personas import ShopifyPersona
@@ -89,16 +89,20 @@ class Caller:
 
 
 async def inject_faults(emu: ShopifyEmulator) -> str | None:
-    """Sleep for the configured latency; raise an injected error; return ``"rate_limit"`` when
-    the draw says the caller should be throttled (each API answers that in its own way)."""
+    """Draw the request's fault and wait its latency; raise an injected error or HTTP 429 (the
+    REST throttling body, with or without ``Retry-After``: Shopify "may temporarily reduce API
+    rate limits" on any API, reference 4); return the other kinds. ``"rate_limit"`` means the
+    caller should be throttled the way its API normally does it."""
     faults = emu.faults.get(PLATFORM)
     if faults is None:
         return None
-    if faults.latency_ms:
-        await asyncio.sleep(faults.latency_ms / 1000)
-    outcome = faults.draw()
+    outcome = await faults.before()
     if outcome == "error":
         raise AdminError(faults.status, "Internal Server Error")
+    if outcome in RATE_LIMIT_KINDS:
+        with_header = outcome == "rate_limit_retry_after"
+        headers = {"Retry-After": f"{faults.retry_after_s:.1f}"} if with_header else {}
+        raise AdminError(429, THROTTLED_REST, headers)
     return outcome
 
 

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.fault_answers import broken
+from sandbox.fault_pages import PageShape, paged, token_at
 from sandbox.shopify import oauth, rest
 from sandbox.shopify.admin import (
     CALL_LIMIT,
@@ -25,12 +27,26 @@ from sandbox.shopify.admin import (
     rest_throttle,
     served_version,
 )
-from sandbox.shopify.emulator import ShopifyEmulator
+from sandbox.shopify.emulator import PLATFORM, ShopifyEmulator
 from sandbox.shopify.gql_exec import run
 from sandbox.shopify.gql_schema import Context
 from sandbox.shopify.oauth import error_page
 from sandbox.shopify.personas import ShopifyPersona
 from sandbox.shopify.state import Bucket
+
+# The GraphQL orders connection gets page and record faults (other queries request faults only).
+ORDERS_PAGE = PageShape(
+    key="graphql orders",
+    records_path=("data", "orders", "edges"),
+    next_token=token_at(
+        ("data", "orders", "pageInfo", "endCursor"), ("data", "orders", "pageInfo", "hasNextPage")
+    ),
+    node_path=("node",),
+    id_path=("id",),
+    time_field=("createdAt",),
+    amount_path=("totalPriceSet", "shopMoney", "amount"),
+    currency_path=("totalPriceSet", "shopMoney", "currencyCode"),
+)
 
 RestHandler = Callable[[Request, Caller], tuple[dict[str, Any], dict[str, str]]]
 
@@ -61,6 +77,7 @@ def create_shopify_app(emu: ShopifyEmulator) -> Starlette:
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             headers: dict[str, str] = {}
+            outcome: str | None = None
             try:
                 if versioned:
                     version = served_version(emu, request.path_params["version"])
@@ -72,7 +89,8 @@ def create_shopify_app(emu: ShopifyEmulator) -> Starlette:
                 body, extra = handler(request, caller)
             except AdminError as error:
                 return error.response(headers)
-            return JSONResponse(body, headers={**headers, **extra})
+            answer = JSONResponse(body, headers={**headers, **extra})
+            return broken(emu.faults.get(PLATFORM), outcome, answer)
 
         return endpoint
 
@@ -117,7 +135,12 @@ def create_shopify_app(emu: ShopifyEmulator) -> Starlette:
             emu.app.graphql_max_query_cost,
             force_throttle=outcome == "rate_limit",
         )
-        return JSONResponse(body, headers=headers)
+        faults = emu.faults.get(PLATFORM)
+        variables = payload.get("variables")
+        after = variables.get("after") if isinstance(variables, dict) else None
+        token = after if isinstance(after, str) and after else None
+        body = paged(faults, PLATFORM, ORDERS_PAGE, token, body)
+        return broken(faults, outcome, JSONResponse(body, headers=headers))
 
     admin = "/{shop}/admin"
     api = admin + "/api/{version}"

@@ -7,13 +7,14 @@ the token's shop), rate limit, API version, then the endpoint's own parameters.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
+from sandbox.fault_answers import broken
+from sandbox.fault_pages import PageShape, paged, token_at
 from sandbox.tiktok_shop import envelope as errors
 from sandbox.tiktok_shop.context import Call
 from sandbox.tiktok_shop.emulator import PLATFORM, TikTokShopEmulator
@@ -79,21 +80,18 @@ async def _body_json(request: Request, body: bytes) -> dict[str, Any]:
     return parsed
 
 
-async def _handle(request: Request, emu: TikTokShopEmulator, now: float) -> dict[str, Any]:
+async def _handle(
+    request: Request, emu: TikTokShopEmulator, now: float, fault: str | None
+) -> dict[str, Any]:
     path = "/" + request.path_params["path"]
     endpoint, version = _route(path, request.method)
 
     faults = emu.faults.get(PLATFORM)
-    if faults is not None:
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        outcome = faults.draw()
-        if outcome == "error":
-            raise PlatformError(
-                errors.INTERNAL_ERROR.code, errors.INTERNAL_ERROR.message, faults.status
-            )
-        if outcome == "rate_limit":
-            raise errors.RATE_LIMITED
+    if faults is not None and fault == "error":
+        internal = errors.INTERNAL_ERROR
+        raise PlatformError(internal.code, internal.message, faults.status)
+    if fault is not None and fault.startswith("rate_limit"):
+        raise errors.RATE_LIMITED
 
     query = dict(request.query_params)
     app = emu.config.tiktok
@@ -137,9 +135,35 @@ async def _handle(request: Request, emu: TikTokShopEmulator, now: float) -> dict
     return endpoint.handler(call)
 
 
-async def dispatch(request: Request, emu: TikTokShopEmulator) -> JSONResponse:
+async def dispatch(request: Request, emu: TikTokShopEmulator) -> Response:
+    """Answer one open-API call, with the injected faults (``sandbox.faults``) applied."""
     now = emu.now()
+    faults = emu.faults.get(PLATFORM)
+    fault = await faults.before() if faults is not None else None
     try:
-        return ok(now, await _handle(request, emu, now))
+        data = await _handle(request, emu, now, fault)
     except PlatformError as error:
-        return fail(now, error)
+        response = fail(now, error)
+        if faults is not None and fault == "rate_limit_retry_after":
+            # the reference documents no Retry-After; this fault checks clients that honour one
+            response.headers["Retry-After"] = f"{faults.retry_after_s:g}"
+        return response
+    category, _, resource = request.path_params["path"].strip("/").partition("/")
+    shape = PAGED.get(f"{category}/{resource.partition('/')[2]}")
+    if shape is not None:
+        data = paged(faults, PLATFORM, shape, request.query_params.get("page_token") or None, data)
+    return broken(faults, fault, ok(now, data))
+
+
+# The order search: page and record faults (other lists get request faults only).
+PAGED = {
+    "order/orders/search": PageShape(
+        key="order/orders/search",
+        records_path=("orders",),
+        next_token=token_at(("next_page_token",)),
+        id_path=("id",),
+        time_field=("create_time",),
+        amount_path=("payment", "total_amount"),
+        currency_path=("payment", "currency"),
+    )
+}

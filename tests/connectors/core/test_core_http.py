@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -88,6 +89,43 @@ class TestSend:
             with pytest.raises(Retriable) as info:
                 await send(http, request)
         assert "SECRET" not in str(info.value)
+
+    async def test_an_answer_past_the_deadline_is_retriable(self) -> None:
+        never = asyncio.Event()  # the server never answers: only the deadline can end this
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await never.wait()
+            return httpx.Response(200)  # pragma: no cover - never reached
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            request = http.build_request("GET", "https://x.test/?app_secret=SECRET")
+            with pytest.raises(Retriable, match="deadline") as info:
+                await send(http, request, platform="p", deadline=0.01)
+        assert info.value.platform == "p" and "SECRET" not in str(info.value)
+
+    async def test_a_slow_answer_is_retried_until_one_comes_in_time(self) -> None:
+        calls = 0
+        never = asyncio.Event()
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            nonlocal calls
+            calls += 1
+            if calls < 3:
+                await never.wait()
+            return httpx.Response(204)
+
+        policy = RetryPolicy.immediate(5, deadline=0.01)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            request = http.build_request("GET", "https://x.test/")
+            response = await with_retries(
+                lambda: send(http, request, deadline=policy.deadline), policy
+            )
+        assert response.status_code == 204 and calls == 3
+
+    def test_deadline_must_be_positive(self) -> None:
+        with pytest.raises(ValueError):
+            RetryPolicy(deadline=0)
+        assert RetryPolicy(deadline=None).deadline is None
 
     async def test_response_passes_through(self) -> None:
         async with httpx.AsyncClient(

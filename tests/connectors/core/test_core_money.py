@@ -71,7 +71,26 @@ class TestParseAmountFormatted:
         ],
     )
     def test_locale_formats(self, text: str, currency: str, expected: Decimal) -> None:
-        assert parse_amount(text, currency) == expected
+        assert parse_amount(text, currency, formatted=True) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "currency"),
+        [
+            ("Rp9.900", "IDR"),
+            ("Rp9.900", "USD"),
+            ("1.234,50", "EUR"),
+            ("1.234,50 €", "EUR"),
+            ("$1,234.50", "USD"),
+            ("12,5", "EUR"),
+            ("£12.34", "GBP"),
+            ("USD 10.00", "USD"),
+            ("+5", "USD"),
+            ("١٢٣", "USD"),
+        ],
+    )
+    def test_rejected_where_the_wire_format_is_plain(self, text: str, currency: str) -> None:
+        with pytest.raises(BadRecord, match="not a plain decimal string"):
+            parse_amount(text, currency)
 
 
 class TestParseAmountGarbage:
@@ -96,9 +115,10 @@ class TestParseAmountGarbage:
             "(5)",
         ],
     )
-    def test_raises_bad_record(self, text: str) -> None:
+    @pytest.mark.parametrize("formatted", [False, True])
+    def test_raises_bad_record(self, text: str, formatted: bool) -> None:
         with pytest.raises(BadRecord):
-            parse_amount(text, "USD")
+            parse_amount(text, "USD", formatted=formatted)
 
     @pytest.mark.parametrize("value", [1.5, True, None, [1]])
     def test_non_string_types_rejected(self, value: object) -> None:
@@ -129,23 +149,25 @@ class TestParseAmountProperties:
 
     @given(st.integers(min_value=0, max_value=10**12), st.sampled_from(["IDR", "VND"]))
     def test_dot_grouped_zero_decimal_round_trip(self, amount: int, currency: str) -> None:
-        formatted = "Rp" + f"{amount:,}".replace(",", ".")
-        assert parse_amount(formatted, currency) == Decimal(amount)
+        text = "Rp" + f"{amount:,}".replace(",", ".")
+        assert parse_amount(text, currency, formatted=True) == Decimal(amount)
 
     @given(
         st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=0, max_value=10**9)
     )
     def test_us_grouped_round_trip(self, amount: Decimal) -> None:
-        assert parse_amount(f"${amount:,.2f}", "USD") == amount
+        assert parse_amount(f"${amount:,.2f}", "USD", formatted=True) == amount
 
     @given(
         st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=0, max_value=10**9)
     )
     def test_eu_grouped_round_trip(self, amount: Decimal) -> None:
         text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-        assert parse_amount(f"{text} €", "EUR") == amount
+        assert parse_amount(f"{text} €", "EUR", formatted=True) == amount
 
     @given(st.text(alphabet="abcxyz!?#%&*", min_size=1, max_size=8))
     def test_text_without_digits_is_bad_record(self, text: str) -> None:
+        with pytest.raises(BadRecord):
+            parse_amount(text, "USD", formatted=True)
         with pytest.raises(BadRecord):
             parse_amount(text, "USD")

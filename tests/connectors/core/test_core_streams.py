@@ -154,6 +154,34 @@ class TestLoopDetection:
         with pytest.raises(Fatal, match="twice"):
             await collect(Items(), fetch)
 
+    async def test_a_page_served_twice_is_followed_again(self) -> None:
+        # the second request for "t/+2" gets the first page again (a stutter), then moves on
+        server = PagedServer(list(range(5)), 2)
+        stuttered: set[str] = set()
+
+        async def fetch(spec: RequestSpec) -> JSON:
+            token = spec.params.get("page_token")
+            if token == "t/+2" and token not in stuttered:
+                stuttered.add(token)
+                return await server.fetch(RequestSpec(spec.method, spec.path, {}, spec.json))
+            return await server.fetch(spec)
+
+        items = await collect(Items(), fetch)
+        ids = [i.return_id for i in items if isinstance(i, ReturnRecord)]
+        assert ids == ["0", "1", "0", "1", "2", "3", "4"]  # duplicates, nothing lost
+        assert isinstance(items[-1], Checkpoint) and items[-1].done
+
+    async def test_a_page_that_keeps_coming_back_is_fatal(self) -> None:
+        calls: list[str | None] = []
+
+        async def fetch(spec: RequestSpec) -> JSON:
+            calls.append(spec.params.get("page_token"))
+            return {"data": {"items": [], "next": "stuck"}}
+
+        with pytest.raises(Fatal, match="paging loop"):
+            await collect(Items(), fetch)
+        assert calls == [None, "stuck", "stuck", "stuck"]  # followed max_repeats (2) more times
+
     async def test_token_cycle_is_fatal(self) -> None:
         tokens = {None: "a", "a": "b", "b": "a"}
 

@@ -159,6 +159,12 @@ class TestErrorMapping:
         with pytest.raises(Fatal, match="without a JSON envelope"):
             await drain(h.client.orders(SHOP, START, END))
 
+    async def test_truncated_200_is_retried_a_bounded_number_of_times(self, harness: Build) -> None:
+        h = harness(always(lambda: httpx.Response(200, text='{"code":0,"data":{"ord')))
+        with pytest.raises(Retriable, match="not JSON"):
+            await drain(h.client.orders(SHOP, START, END))
+        assert len(h.fake.requests) == 3  # RetryPolicy.immediate(3), then it gives up
+
     async def test_error_messages_never_contain_the_token(self, harness: Build) -> None:
         h = harness(always(lambda: envelope(code=999, message="token AT1 is odd")))
         with pytest.raises(Fatal) as info:
