@@ -160,10 +160,13 @@ class PlatformRetrySettings(BaseModel):
     """How a connector retries one platform request that failed transiently (5xx, 429,
     timeouts, dropped connections) before the pull gives up and the job is retried later."""
 
-    attempts: int = Field(default=5, ge=1, le=20)
+    attempts: int = Field(default=5, ge=1, le=50)
     wait_initial_s: float = Field(default=0.5, ge=0)
     wait_max_s: float = Field(default=30.0, ge=0)
     wait_jitter_s: float = Field(default=1.0, ge=0)
+    # One request, connect to last byte: a platform that answers a byte at a time is cut off
+    # (httpx's own timeouts apply per read, so they would not).
+    request_deadline_s: float = Field(default=120.0, gt=0)
 
 
 class JobSettings(BaseModel):

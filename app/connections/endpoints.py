@@ -10,7 +10,8 @@ import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.connections.auth_urls import tiktok_shop_url
@@ -21,7 +22,7 @@ from app.context import AppContext
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound
-from app.models import BusinessConnection
+from app.models import BusinessConnection, SyncRun
 from app.models.base import utcnow
 
 router = APIRouter(tags=["connections"])
@@ -30,6 +31,18 @@ log = structlog.get_logger(__name__)
 
 class AuthUrlOut(BaseModel):
     authUrl: str
+
+
+class LastSyncOut(BaseModel):
+    """The connection's most recent pull: what it fetched, stored and quarantined per stream."""
+
+    status: str = Field(description="running, complete or failed")
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, dict[str, int]] = Field(
+        description="per stream: fetched, stored and quarantined records"
+    )
+    error: str | None
 
 
 class ConnectionOut(BaseModel):
@@ -55,6 +68,7 @@ class ConnectionOut(BaseModel):
     reauthorize_soon: bool = Field(
         default=False, description="the authorization ends within the warning period"
     )
+    last_sync: LastSyncOut | None = None
     sync_progress: dict[str, dict[str, object]] = Field(
         default_factory=dict,
         description=(
@@ -152,8 +166,37 @@ async def list_connections(
         .where(BusinessConnection.borrower_id == borrower.id)
         .order_by(BusinessConnection.created_at)
     )
+    connections = list(rows)
     warning = timedelta(days=context.settings.amazon.reauthorize_warning_days)
-    return [ConnectionOut.of(row, now=utcnow(), warning=warning) for row in rows]
+    latest = await last_runs(session, [row.id for row in connections])
+    out = []
+    for row in connections:
+        item = ConnectionOut.of(row, now=utcnow(), warning=warning)
+        run = latest.get(row.id)
+        if run is not None:
+            item.last_sync = LastSyncOut.model_validate(run, from_attributes=True)
+        out.append(item)
+    return out
+
+
+async def last_runs(session: AsyncSession, connection_ids: list[str]) -> dict[str, SyncRun]:
+    """The most recent sync run of each connection."""
+    if not connection_ids:
+        return {}
+    newest = (
+        select(SyncRun.connection_id, func.max(SyncRun.started_at).label("started_at"))
+        .where(SyncRun.connection_id.in_(connection_ids))
+        .group_by(SyncRun.connection_id)
+        .subquery()
+    )
+    runs = await session.scalars(
+        select(SyncRun).join(
+            newest,
+            (SyncRun.connection_id == newest.c.connection_id)
+            & (SyncRun.started_at == newest.c.started_at),
+        )
+    )
+    return {run.connection_id: run for run in runs}
 
 
 @router.delete("/api/connections/{connection_id}", status_code=204)

@@ -24,6 +24,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
         wait_initial=retries.wait_initial_s,
         wait_max=retries.wait_max_s,
         wait_jitter=retries.wait_jitter_s,
+        deadline=retries.request_deadline_s,
     )
 
 

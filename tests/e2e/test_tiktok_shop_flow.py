@@ -55,6 +55,10 @@ class TestConnectPullScoreRead:
         window = (unix(connection["data_window_start"]), unix(connection["data_window_end"]))
         truth = await harness.ground_truth("steady_us", *window)
         assert connection["metrics"]["orders"] == truth["orders"]["count"] > 300
+        last = connection["last_sync"]
+        assert last["status"] == "complete" and last["error"] is None
+        assert last["counts"]["orders"]["quarantined"] == 0
+        assert last["counts"]["orders"]["fetched"] >= truth["orders"]["count"]
         assert connection["metrics"]["returns"] == truth["returns"]["count"]
         assert connection["metrics"]["statements"] == truth["statements"]["count"]
 
