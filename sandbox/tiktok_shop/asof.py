@@ -172,7 +172,10 @@ def _settled(seed: int, anchor: dt.date, persona_id: str, history_days: int) -> 
     moments = [0]
     moments += [o["update_time"] for o in data.orders]
     moments += [r["update_time"] for r in data.returns]
-    moments += [s["statement_time"] + PAYOUT_DELAY for s in data.statements]
+    moments += [
+        s["statement_time"] + (PAYOUT_DELAY if s["payment_status"] == "PAID" else 0)
+        for s in data.statements
+    ]
     moments += list(_seller_settle_times(data).values())
     anchor_ts = int(dt.datetime.combine(anchor, dt.time(0, 0), tzinfo=dt.UTC).timestamp())
     moments += [creator_settled_at(o, anchor_ts) for o in data.creator_affiliate_orders]
