@@ -97,7 +97,12 @@ class SandboxConfig:
     ``clock`` returns unix seconds; tests pass a controllable callable to steer token expiry,
     timestamp windows and the rate limiter. Data generation never reads the clock: it depends
     on ``seed`` and ``anchor`` only (the data cover ``history_days`` before the anchor's UTC
-    midnight).
+    midnight). The APIs serve the data as they were at the clock (``sandbox.asof``): before
+    the anchor, later records are invisible and later changes not yet made.
+
+    ``index_lag_seconds`` maps a platform name to how long its update-time search lags behind
+    (absent: 0). No reference documents the real lag of any platform's search index: the
+    setting exists so incremental syncs can be tested against eventual consistency.
     """
 
     seed: int = 20240601
@@ -118,6 +123,11 @@ class SandboxConfig:
     history_days: int = 180
     timestamp_past_tolerance: int = 300
     timestamp_future_tolerance: int = 30
+    index_lag_seconds: dict[str, int] = field(default_factory=dict)
+
+    def index_lag(self, platform: str) -> int:
+        """Seconds an update-time search of ``platform`` lags behind the data (default 0)."""
+        return self.index_lag_seconds.get(platform, 0)
 
     @property
     def anchor_ts(self) -> int:

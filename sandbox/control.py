@@ -1,5 +1,6 @@
 """The test-only control API under ``/_sandbox``: apps, personas, direct authorization, ground
-truth, token expiry and revocation, fault injection and sample webhooks (see the protocol notes).
+truth (``as_of``: the truth at that instant, default the clock), search index lag, token expiry
+and revocation, fault injection and sample webhooks (see the protocol notes).
 
 TikTok Shop's routes are under ``/_sandbox/tiktok_shop``, Shopify's under ``/_sandbox/shopify``,
 Amazon's under ``/_sandbox/amazon``.
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from sandbox.amazon import control as amazon_control
 from sandbox.amazon.emulator import PLATFORM as AMAZON
 from sandbox.amazon.emulator import AmazonEmulator
+from sandbox.asof import parse_as_of
 from sandbox.faults import FaultConfigError, FaultRegistry, Faults
 from sandbox.personas import PERSONAS
 from sandbox.shopify import control as shopify_control
@@ -49,6 +51,18 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ControlError(400, "body must be a JSON object")
     return body
+
+
+def _truth_window(request: Request, now: float) -> tuple[int, int, int]:
+    """``start`` and ``end`` (create time) and ``as_of`` (default: the clock) of a truth query."""
+    params = request.query_params
+    try:
+        start = int(params.get("start", 0))
+        end = int(params.get("end", 2**62))
+        as_of = parse_as_of(params.get("as_of"), now)
+    except ValueError:
+        raise ControlError(400, "start, end and as_of must be unix seconds") from None
+    return start, end, as_of
 
 
 def create_control_app(
@@ -105,12 +119,8 @@ def create_control_app(
 
     async def truth(request: Request) -> dict[str, Any]:
         persona = persona_or_404(request.path_params["persona"])
-        try:
-            start = int(request.query_params.get("start", 0))
-            end = int(request.query_params.get("end", 2**62))
-        except ValueError:
-            raise ControlError(400, "start and end must be unix seconds") from None
-        return ground_truth(tiktok.data(persona.id), start, end)
+        start, end, as_of = _truth_window(request, tiktok.now())
+        return {**ground_truth(tiktok.data_at(persona.id, as_of), start, end), "as_of": as_of}
 
     async def expire_tokens(request: Request) -> dict[str, Any]:
         persona = persona_or_404((await _json(request)).get("persona"))
@@ -153,6 +163,20 @@ def create_control_app(
             raise ControlError(400, str(exc)) from None
         return {"faults": {name: f.public() for name, f in faults.active.items()}}
 
+    async def index_lag(request: Request) -> dict[str, Any]:
+        # One SandboxConfig is shared by the three emulators in the server; update each anyway.
+        configs = {id(e.config): e.config for e in (tiktok, shop_ctl.emu, amz.emu)}
+        if request.method == "POST":
+            body = await _json(request)
+            platform, seconds = body.get("platform"), body.get("index_lag_seconds")
+            if platform not in PLATFORMS:
+                raise ControlError(400, f"unknown platform: {platform!r}")
+            if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+                raise ControlError(400, "index_lag_seconds must be a non-negative integer")
+            for config in configs.values():
+                config.index_lag_seconds[platform] = seconds
+        return {"index_lag_seconds": {p: tiktok.config.index_lag(p) for p in PLATFORMS}}
+
     async def shopify_authorize(request: Request) -> dict[str, Any]:
         return shop_ctl.authorize(await _json(request))
 
@@ -160,12 +184,8 @@ def create_control_app(
         return shop_ctl.custom_app_tokens()
 
     async def shopify_truth(request: Request) -> dict[str, Any]:
-        try:
-            start = int(request.query_params.get("start", 0))
-            end = int(request.query_params.get("end", 2**62))
-        except ValueError:
-            raise ControlError(400, "start and end must be unix seconds") from None
-        return shop_ctl.truth(request.path_params["persona"], start, end)
+        start, end, as_of = _truth_window(request, tiktok.now())
+        return shop_ctl.truth(request.path_params["persona"], start, end, as_of)
 
     async def shopify_expire(request: Request) -> dict[str, Any]:
         return shop_ctl.expire_tokens(await _json(request))
@@ -183,12 +203,8 @@ def create_control_app(
         return amz.authorize(await _json(request))
 
     async def amazon_truth(request: Request) -> dict[str, Any]:
-        try:
-            start = int(request.query_params.get("start", 0))
-            end = int(request.query_params.get("end", 2**62))
-        except ValueError:
-            raise ControlError(400, "start and end must be unix seconds") from None
-        return amz.truth(request.path_params["persona"], start, end)
+        start, end, as_of = _truth_window(request, tiktok.now())
+        return amz.truth(request.path_params["persona"], start, end, as_of)
 
     async def amazon_expire(request: Request) -> dict[str, Any]:
         return amz.expire_tokens(await _json(request))
@@ -221,6 +237,7 @@ def create_control_app(
             Route("/apps", endpoint(apps), methods=["GET"]),
             Route("/personas", endpoint(personas), methods=["GET"]),
             Route("/faults", endpoint(set_faults), methods=["GET", "POST", "DELETE"]),
+            Route("/index-lag", endpoint(index_lag), methods=["GET", "POST"]),
             Route(f"{prefix}/authorize", endpoint(authorize), methods=["POST"]),
             Route(f"{prefix}/ground-truth/{{persona}}", endpoint(truth), methods=["GET"]),
             Route(f"{prefix}/expire-tokens", endpoint(expire_tokens), methods=["POST"]),

@@ -36,8 +36,10 @@ from connectors.amazon_sp_api.streams import (
     AmazonStream,
     FinancialEventGroups,
     OrdersV0,
+    OrdersV0Updated,
     OrderTime,
     SearchOrders,
+    SearchOrdersUpdated,
     Transactions,
     iso,
 )
@@ -316,17 +318,21 @@ class AmazonClient:
         *,
         by: OrderTime = "created",
     ) -> AsyncGenerator[StreamItem, None]:
-        """Orders created (or updated) in ``[start, end)`` in the marketplaces, page by page."""
+        """Orders created (or, with ``by="updated"``, last updated) in ``[start, end)`` in the
+        marketplaces, page by page; stream ``orders`` or ``orders_updated``."""
         if not marketplace_ids:
             raise ValueError("marketplace_ids must not be empty")
         if by not in ("created", "updated"):
             raise ValueError("by must be 'created' or 'updated'")
         page_size = self._config.orders_page_size
         stream: AmazonStream
+        updated = by == "updated"
         if self._config.orders_api == "v0":
-            stream = OrdersV0(self.seller_id, marketplace_ids, by, page_size)
+            v0 = OrdersV0Updated if updated else OrdersV0
+            stream = v0(self.seller_id, marketplace_ids, by, page_size)
         else:
-            stream = SearchOrders(self.seller_id, marketplace_ids, by, page_size)
+            v2026 = SearchOrdersUpdated if updated else SearchOrders
+            stream = v2026(self.seller_id, marketplace_ids, by, page_size)
         query = {
             "api": self._config.orders_api,
             "by": by,

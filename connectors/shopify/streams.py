@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from connectors.core.errors import BadRecord
+from connectors.core.incremental import Incremental
 from connectors.core.paging import NextPageToken
 from connectors.core.records import Record
 from connectors.core.streams import RequestSpec, Stream, Window
@@ -74,6 +75,10 @@ class ShopifyOrdersUpdated(ShopifyOrders):
 
     name: ClassVar[str] = "orders_updated"
     field: ClassVar[WindowField] = "updated_at"
+
+
+INCREMENTAL = (Incremental("orders_updated", "update_time"),)
+"""The incremental rule of the Shopify stream the app pulls (refunds come with their order)."""
 
 
 def _node(edge: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -38,10 +38,13 @@ from connectors.tiktok_shop.streams import (
     SCOPE_SHOPS,
     CreatorAffiliateOrders,
     Orders,
+    OrdersUpdated,
     Returns,
+    ReturnsUpdated,
     SellerAffiliateOrders,
     Statements,
     TikTokShopStream,
+    TimeField,
 )
 
 PLATFORM = "tiktok_shop"
@@ -232,8 +235,13 @@ class TikTokShopClient:
         start: datetime,
         end: datetime,
         state: Mapping[str, Any] | None = None,
+        *,
+        by: TimeField = "create_time",
     ) -> AsyncGenerator[StreamItem, None]:
-        return self._run(Orders(self._config, shop=shop), start, end, state)
+        """Orders whose ``by`` time is in ``[start, end)``, in their current state (stream
+        ``orders``, or ``orders_updated`` with ``by="update_time"``)."""
+        kind = Orders if _time_field(by) == "create_time" else OrdersUpdated
+        return self._run(kind(self._config, shop=shop), start, end, state)
 
     def statements(
         self,
@@ -269,8 +277,13 @@ class TikTokShopClient:
         start: datetime,
         end: datetime,
         state: Mapping[str, Any] | None = None,
+        *,
+        by: TimeField = "create_time",
     ) -> AsyncGenerator[StreamItem, None]:
-        return self._run(Returns(self._config, shop=shop), start, end, state)
+        """Returns whose ``by`` time is in ``[start, end)`` (stream ``returns``, or
+        ``returns_updated`` with ``by="update_time"``)."""
+        kind = Returns if _time_field(by) == "create_time" else ReturnsUpdated
+        return self._run(kind(self._config, shop=shop), start, end, state)
 
     def _run(
         self,
@@ -292,3 +305,9 @@ class TikTokShopClient:
             )
 
         return run_stream(stream, fetch, Window(start, end), state)
+
+
+def _time_field(by: str) -> TimeField:
+    if by not in ("create_time", "update_time"):
+        raise ValueError("by must be 'create_time' or 'update_time'")
+    return "create_time" if by == "create_time" else "update_time"

@@ -177,8 +177,16 @@ def window(
     return {"field": "created" if created else "updated", "after": after, "before": before}
 
 
-def select(data: AmazonData, q: dict[str, Any]) -> list[Order]:
+def select(data: AmazonData, q: dict[str, Any], index: AmazonData | None = None) -> list[Order]:
+    """The orders a query finds. A ``LastUpdated`` window is matched against ``index`` (the
+    lagging search index, sandbox.asof) and answered with the current orders; a ``Created``
+    window reads the current orders directly."""
     key = "created" if q["field"] == "created" else "updated"
+    if key == "updated" and index is not None:
+        hits = {o.id for o in index.orders if q["after"] <= o.updated < q["before"]}
+        q = {**q, "after": -(2**62), "before": 2**62, "ids": [*(q.get("ids") or ())]}
+        wanted = set(q["ids"])
+        q["ids"] = sorted(hits & wanted if wanted else hits) or ["none"]
     statuses = set(q.get("statuses") or ())
     channels = set(q.get("channels") or ())
     ids = set(q.get("ids") or ())
@@ -310,7 +318,7 @@ def routes(emu: AmazonEmulator) -> list[Route]:
                 offset=0,
                 size=size,
             )
-        found = select(data, q)
+        found = select(data, q, emu.index_data(data.persona.id))
         offset = int(q["offset"])
         page = found[offset : offset + size]
         payload: dict[str, Any] = {"Orders": [render.order_v0(o) for o in page]}
@@ -384,7 +392,7 @@ def routes(emu: AmazonEmulator) -> list[Route]:
                 offset=0,
                 issued=emu.now(),
             )
-        found = select(data, q)
+        found = select(data, q, emu.index_data(data.persona.id))
         offset = int(q["offset"])
         page = found[offset : offset + size]
         body: dict[str, Any] = {"orders": [render.order_v2026(o, wanted) for o in page]}

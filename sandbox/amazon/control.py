@@ -53,8 +53,10 @@ class AmazonControl:
             ),
         }
 
-    def truth(self, persona_id: str, start: int, end: int) -> dict[str, Any]:
-        return ground_truth(self.emu.data(self.persona(persona_id).id), start, end)
+    def truth(self, persona_id: str, start: int, end: int, as_of: int) -> dict[str, Any]:
+        """The seller's truth for ``[start, end)`` as it was at ``as_of`` (unix seconds)."""
+        data = self.emu.data_at(self.persona(persona_id).id, as_of)
+        return {**ground_truth(data, start, end), "as_of": as_of}
 
     def expire_tokens(self, body: dict[str, Any]) -> dict[str, Any]:
         persona = self.persona(body.get("persona"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.amazon.data import AmazonData, dataset
+from sandbox.amazon.asof import dataset_at
+from sandbox.amazon.data import AmazonData
 from sandbox.amazon.personas import AMAZON_PERSONAS_BY_ID, AmazonPersona
 from sandbox.amazon.state import AmazonState, AuthCode
 from sandbox.amazon.static_cases import reference_dir
+from sandbox.asof import cut_at
 from sandbox.config import AmazonAppConfig, SandboxConfig
 from sandbox.faults import FaultRegistry
 
@@ -42,7 +44,17 @@ class AmazonEmulator:
         return AMAZON_PERSONAS_BY_ID.get(persona_id)
 
     def data(self, persona_id: str) -> AmazonData:
-        return dataset(self.config.seed, self.config.anchor, persona_id, self.config.history_days)
+        """The seller's data as they are at the clock."""
+        return self.data_at(persona_id, cut_at(self.now()))
+
+    def index_data(self, persona_id: str) -> AmazonData:
+        """The data as the ``LastUpdated`` search index sees them (``index_lag`` behind)."""
+        return self.data_at(persona_id, cut_at(self.now()) - self.config.index_lag(PLATFORM))
+
+    def data_at(self, persona_id: str, cut: int) -> AmazonData:
+        """The seller's data as they were at ``cut`` (unix seconds)."""
+        config = self.config
+        return dataset_at(config.seed, config.anchor, persona_id, config.history_days, cut)
 
     def redirect_allowed(self, redirect_uri: str) -> bool:
         return redirect_uri in (self.app.redirect_url, *self.app.extra_redirect_urls)

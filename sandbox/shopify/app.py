@@ -126,7 +126,12 @@ def create_shopify_app(emu: ShopifyEmulator) -> Starlette:
                 emu.app.graphql_bucket_size, emu.app.graphql_restore_per_second, 0.0, caller.now
             )
             emu.state.graphql_buckets[key] = bucket
-        ctx = Context(emu.data(persona.id), caller.grant.scopes, caller.visible_from(emu))
+        ctx = Context(
+            emu.data(persona.id),
+            caller.grant.scopes,
+            caller.visible_from(emu),
+            emu.index_data(persona.id).orders_by_id,
+        )
         body = run(
             ctx,
             payload,

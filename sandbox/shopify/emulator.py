@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandbox.asof import cut_at
 from sandbox.config import SandboxConfig, ShopifyAppConfig
 from sandbox.faults import FaultRegistry
-from sandbox.shopify.data import ShopifyData, dataset
+from sandbox.shopify.asof import dataset_at
+from sandbox.shopify.data import ShopifyData
 from sandbox.shopify.personas import (
     SHOPIFY_PERSONAS_BY_ID,
     SHOPIFY_PERSONAS_BY_SHOP,
@@ -39,7 +41,17 @@ class ShopifyEmulator:
         return SHOPIFY_PERSONAS_BY_SHOP.get(shop.lower())
 
     def data(self, persona_id: str) -> ShopifyData:
-        return dataset(self.config.seed, self.config.anchor, persona_id, self.config.history_days)
+        """The store as it is at the clock."""
+        return self.data_at(persona_id, cut_at(self.now()))
+
+    def index_data(self, persona_id: str) -> ShopifyData:
+        """The store as the ``updated_at`` search index sees it (``index_lag`` behind)."""
+        return self.data_at(persona_id, cut_at(self.now()) - self.config.index_lag(PLATFORM))
+
+    def data_at(self, persona_id: str, cut: int) -> ShopifyData:
+        """The store as it was at ``cut`` (unix seconds)."""
+        config = self.config
+        return dataset_at(config.seed, config.anchor, persona_id, config.history_days, cut)
 
     def redirect_allowed(self, redirect_uri: str) -> bool:
         return redirect_uri in (self.app.redirect_url, *self.app.extra_redirect_urls)

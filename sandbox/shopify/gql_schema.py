@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,6 +37,8 @@ class Context:
     data: ShopifyData
     scopes: tuple[str, ...]
     visible_from: float
+    index: Mapping[int, Order] | None = None
+    """The orders as the ``updated_at`` search index sees them (None: as ``data``)."""
     search_warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -249,6 +251,7 @@ def visible_orders(ctx: Context, args: dict[str, Any]) -> list[Order]:
         search = parse_search(query if isinstance(query, str) else None)
     except SearchError as exc:
         raise _bad(f"Invalid search query: {exc}") from None
+    search.index = ctx.index
     if search.warnings:
         ctx.search_warnings.append(
             {"path": ["orders"], "query": query, "warnings": search.warnings}

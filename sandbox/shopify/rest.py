@@ -116,6 +116,7 @@ def matching_orders(
 ) -> list[Order]:
     """Visible orders matching a first request's filters, newest first."""
     search, name, fulfillment = order_filter(params)
+    search.index = emu.index_data(caller.persona.id).orders_by_id
     visible_from = caller.visible_from(emu)
     wanted_name = None if name is None else "#" + name.lstrip("#")
     orders = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sandbox.shopify.data import Order
@@ -59,10 +59,18 @@ class OrderFilter:
     ids: set[int] | None = None
     since_id: int | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
+    index: Mapping[int, Order] | None = None
+    """The orders as the search index sees them: ``updated_at`` bounds are checked there
+    (it lags behind, sandbox.asof); None: against the order itself."""
 
     def matches(self, order: Order) -> bool:
         for name, op, bound in self.times:
-            value = TIME_FIELDS[name](order)
+            seen: Order | None = order
+            if name == "updated_at" and self.index is not None:
+                seen = self.index.get(order.id)
+            if seen is None:
+                return False
+            value = TIME_FIELDS[name](seen)
             if not _compare(value, op, bound):
                 return False
         if self.test is not None and order.test != self.test:

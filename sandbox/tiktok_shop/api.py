@@ -131,7 +131,8 @@ async def _handle(
     if version not in endpoint.versions:
         raise errors.INVALID_VERSION
 
-    call = Call(data, query, await _body_json(request, body), now, emu.page_secret)
+    body_json = await _body_json(request, body)
+    call = Call(data, query, body_json, now, emu.page_secret, emu.index_data(persona.id))
     return endpoint.handler(call)
 
 

@@ -18,6 +18,21 @@ class Call:
     body: dict[str, Any]
     now: float
     page_secret: bytes
+    index: Dataset | None = None
+    """The data as the update-time search index sees them (None: same as ``data``)."""
+
+    def indexed(
+        self, current: list[dict[str, Any]], pick: str, id_field: str, bounds: tuple[int, int]
+    ) -> list[dict[str, Any]]:
+        """The records of ``current`` whose indexed ``update_time`` is within ``bounds``: an
+        update-time filter reads the lagging index, the answer carries the current record."""
+        if self.index is None:
+            return filtered(current, between("update_time", bounds))
+        low, high = bounds
+        hits = {
+            row[id_field] for row in getattr(self.index, pick) if low <= row["update_time"] < high
+        }
+        return [row for row in current if row[id_field] in hits]
 
     def int_param(
         self, name: str, *, low: int, high: int, default: int | None = None, required: bool = False

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from sandbox.asof import cut_at
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultRegistry
 from sandbox.personas import PERSONAS_BY_ID, Persona
-from sandbox.tiktok_shop.dataset import Dataset, dataset
+from sandbox.tiktok_shop.asof import dataset_at
+from sandbox.tiktok_shop.dataset import Dataset
 from sandbox.tiktok_shop.state import CREATOR_SCOPES, SELLER_SCOPES, TikTokState
 
 PLATFORM = "tiktok_shop"
@@ -33,7 +35,17 @@ class TikTokShopEmulator:
         return PERSONAS_BY_ID.get(persona_id)
 
     def data(self, persona_id: str) -> Dataset:
-        return dataset(self.config.seed, self.config.anchor, persona_id, self.config.history_days)
+        """The persona's data as they are at the clock."""
+        return self.data_at(persona_id, cut_at(self.now()))
+
+    def index_data(self, persona_id: str) -> Dataset:
+        """The data as the update-time search index sees them (``index_lag`` behind)."""
+        return self.data_at(persona_id, cut_at(self.now()) - self.config.index_lag(PLATFORM))
+
+    def data_at(self, persona_id: str, cut: int) -> Dataset:
+        """The persona's data as they were at ``cut`` (unix seconds)."""
+        config = self.config
+        return dataset_at(config.seed, config.anchor, persona_id, config.history_days, cut)
 
     def default_scopes(self, persona: Persona) -> tuple[str, ...]:
         return CREATOR_SCOPES if persona.role == "creator" else SELLER_SCOPES
