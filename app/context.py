@@ -34,6 +34,9 @@ class AppContext:
     # Service time: the end of every sync window, when facts were observed, what a score is
     # "as of". Tests pin it; platforms keep their own clocks.
     clock: Callable[[], datetime] = utcnow
+    # The time platform clients sign requests with and run their rate budgets and token
+    # expiry on: the wall clock. Tests that move the sandbox's clock move this one with it.
+    platform_clock: Callable[[], datetime] = utcnow
     jobs: JobQueue = field(init=False)
 
     @classmethod

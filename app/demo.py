@@ -94,17 +94,23 @@ async def in_process(
     settings: Settings,
     clock: Callable[[], datetime] | None = None,
     wrap_platform: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    platform_clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
     """The service and a sandbox wired together over ASGI: (app, service client, sandbox client).
 
     ``settings`` must send platform calls to ``SANDBOX`` (see `demo_settings`). ``wrap_platform``
-    wraps the service's transport to the platforms (tests count or disturb the calls there).
+    wraps the service's transport to the platforms (tests count or disturb the calls there);
+    ``platform_clock`` is the time of the sandbox and of the service's platform clients.
     """
-    sandbox = sandbox_app(settings)
+    sandbox = sandbox_app(
+        settings, None if platform_clock is None else lambda: platform_clock().timestamp()
+    )
     transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=sandbox)
     if wrap_platform is not None:
         transport = wrap_platform(transport)
-    app = create_app(settings, platform_transport=transport, clock=clock)
+    app = create_app(
+        settings, platform_transport=transport, clock=clock, platform_clock=platform_clock
+    )
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,

@@ -33,8 +33,9 @@ from app.web.pages import router as pages_router
 from app.webhooks.endpoints import router as webhooks_router
 
 
-def sandbox_app(settings: Settings) -> ASGIApp:
-    """The platform emulators, registered with this service's app credentials and callback."""
+def sandbox_app(settings: Settings, clock: Callable[[], float] | None = None) -> ASGIApp:
+    """The platform emulators, registered with this service's app credentials and callback;
+    ``clock`` (unix seconds) is the platforms' time, the wall clock unless a test moves it."""
     from sandbox.config import AmazonAppConfig, SandboxConfig, ShopifyAppConfig, TikTokAppConfig
     from sandbox.server import create_sandbox_app
 
@@ -62,6 +63,8 @@ def sandbox_app(settings: Settings) -> ASGIApp:
     )
     if settings.sandbox.anchor is not None:
         config.anchor = settings.sandbox.anchor
+    if clock is not None:
+        config.clock = clock
     return create_sandbox_app(config)
 
 
@@ -71,13 +74,18 @@ def create_app(
     platform_transport: httpx.AsyncBaseTransport | None = None,
     migrate: bool = True,
     clock: Callable[[], datetime] | None = None,
+    platform_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_context(
-            settings, platform_transport=platform_transport, migrate=migrate, clock=clock
+            settings,
+            platform_transport=platform_transport,
+            migrate=migrate,
+            clock=clock,
+            platform_clock=platform_clock,
         ) as context:
             app.state.context = context
             worker = None

@@ -29,6 +29,7 @@ async def open_context(
     platform_transport: httpx.AsyncBaseTransport | None = None,
     migrate: bool = True,
     clock: Callable[[], datetime] | None = None,
+    platform_clock: Callable[[], datetime] | None = None,
     queue: Callable[[AppContext], JobQueue] = create_queue,
 ) -> AsyncIterator[AppContext]:
     configure_logging(settings.log_level)
@@ -50,6 +51,7 @@ async def open_context(
         signer=Signer(settings.secret_key.get_secret_value()),
         http=http,
         clock=clock or utcnow,
+        platform_clock=platform_clock or utcnow,
     )
     context.jobs = queue(context)
     try:

@@ -134,9 +134,14 @@ async def running_service(
     data_dir: Path,
     clock: Callable[[], datetime] | None = None,
     wrap_platform: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    platform_clock: Callable[[], datetime] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
     settings = demo_settings(database_url, data_dir, env=Environment.TEST)
     settings = settings.model_copy(update={"log_level": "INFO", **overrides})
-    async with in_process(settings, clock, wrap_platform) as (app, service, platform):
+    async with in_process(settings, clock, wrap_platform, platform_clock) as (
+        app,
+        service,
+        platform,
+    ):
         yield Harness(app, service, platform)

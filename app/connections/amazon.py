@@ -38,7 +38,12 @@ async def connect_with_code(
             region=region,
         )
         client = AmazonClient(
-            config, context.http, callback.selling_partner_id, region, MemoryTokenStore(tokens)
+            config,
+            context.http,
+            callback.selling_partner_id,
+            region,
+            MemoryTokenStore(tokens),
+            clock=context.platform_clock,
         )
         marketplaces = await client.marketplaces()
     except ConnectorError as exc:

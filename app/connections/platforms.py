@@ -53,6 +53,7 @@ def tiktok_client(context: AppContext, connection_id: str) -> TikTokShopClient:
         context.http,
         ConnectionTokenStore(context, connection_id),
         retry=retry_policy(context.settings),
+        clock=context.platform_clock,
     )
 
 
@@ -74,6 +75,7 @@ def shopify_client(context: AppContext, connection_id: str, shop: str) -> Shopif
         shop,
         ConnectionTokenStore(context, connection_id),
         retry=retry_policy(context.settings),
+        clock=context.platform_clock,
     )
 
 
@@ -100,4 +102,5 @@ def amazon_client(context: AppContext, connection: BusinessConnection) -> Amazon
         connection.region or "NA",
         ConnectionTokenStore(context, connection.id),
         retry=retry_policy(context.settings),
+        clock=context.platform_clock,
     )

@@ -68,7 +68,11 @@ async def _connect(
     context: AppContext, session: AsyncSession, borrower: Borrower, shop: str, tokens: TokenSet
 ) -> BusinessConnection:
     client = ShopifyClient(
-        shopify_config(context.settings), context.http, shop, MemoryTokenStore(tokens)
+        shopify_config(context.settings),
+        context.http,
+        shop,
+        MemoryTokenStore(tokens),
+        clock=context.platform_clock,
     )
     try:
         info = await client.verify_token()

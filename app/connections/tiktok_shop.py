@@ -31,7 +31,9 @@ async def connect_tiktok_shop(
         if tokens.role is AccountRole.CREATOR:
             accounts = [_creator_account(tokens)]
         else:
-            client = TikTokShopClient(config, context.http, MemoryTokenStore(tokens))
+            client = TikTokShopClient(
+                config, context.http, MemoryTokenStore(tokens), clock=context.platform_clock
+            )
             accounts = await client.authorized_shops()
     except ConnectorError as exc:
         raise BadGateway(f"TikTok Shop refused the connection: {exc.message}") from None

@@ -15,7 +15,8 @@ stopped instead of starting over), then:
 - otherwise an **incremental** window from ``updated_through - lag`` to ``now``: by update time
   for streams the platform can filter by update time (orders change after refunds and
   cancellations), by their own time for the rest (``trailing``: statements, payouts and
-  commissions, which are posted once; the lag also covers a platform that posts late).
+  commissions), reaching back at least the stream's ``reread`` span, the time its records keep
+  changing after they are posted (the connectors' ``INCREMENTAL`` rules say how long).
 
 The lag re-reads a margin before the cursor because platforms index changes with a delay; reading
 a record twice is harmless (upserts by platform id keep the newest version).
@@ -70,6 +71,7 @@ def windows(
     days: int,
     lag: timedelta,
     incremental: Incremental,
+    reread: timedelta = timedelta(0),
     full: bool = False,
 ) -> list[Window]:
     """The windows to pull, in order, for one stream at ``now``."""
@@ -83,9 +85,13 @@ def windows(
         through = cursor.run.end if through is None else max(through, cursor.run.end)
     if through is None or through - lag <= oldest:
         planned.append(Window("created", oldest, now))
-    elif through - lag < now:
-        mode: Mode = "updated" if incremental == "updated" else "created"
-        planned.append(Window(mode, through - lag, now))
+    elif incremental == "updated":
+        if through - lag < now:
+            planned.append(Window("updated", through - lag, now))
+    else:
+        start = max(oldest, min(through - lag, now - reread))
+        if start < now:
+            planned.append(Window("created", start, now))
     return planned
 
 

@@ -38,8 +38,12 @@ from app.sync import lease
 from app.sync.metrics import snapshot
 from app.sync.plan import Cursor, Incremental, Mode, Window, windows
 from app.sync.rows import TARGETS, to_row
+from connectors.amazon_sp_api.streams import INCREMENTAL as AMAZON_RULES
 from connectors.core.errors import ConnectorError, NeedsReauth, RateLimited, Retriable
+from connectors.core.incremental import Incremental as IncrementalRule
 from connectors.core.records import Checkpoint, Platform, Quarantined, Record, ShopRecord
+from connectors.tiktok_shop.streams import INCREMENTAL as TIKTOK_RULES
+from connectors.tiktok_shop.streams import TimeField
 
 log = structlog.get_logger(__name__)
 
@@ -60,9 +64,17 @@ class SyncRetryLater(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StreamSpec:
+    """A stream the app pulls: how to open it, and how it is kept fresh (see app.sync.plan)."""
+
     name: str
     open: OpenStream
     incremental: Incremental
+    reread: timedelta = timedelta(0)
+
+
+def _rule(rules: tuple[IncrementalRule, ...], stream: str) -> timedelta:
+    """The re-read span a connector declares for ``stream`` (zero when it declares none)."""
+    return next((rule.trailing for rule in rules if rule.stream == stream), timedelta(0))
 
 
 @dataclass
@@ -83,12 +95,14 @@ def streams_of(context: AppContext, connection: BusinessConnection) -> list[Stre
         return [
             StreamSpec(
                 "orders",
-                lambda s, e, st, by: seller.orders(marketplaces, s, e, st, by=by),
+                lambda s, e, st, mode: seller.orders(marketplaces, s, e, st, by=mode),
                 "updated",
             ),
-            # Transactions are filtered by posted time only: re-read a trailing margin.
             StreamSpec(
-                "transactions", lambda s, e, st, _: seller.transactions(s, e, st), "trailing"
+                "transactions",
+                lambda s, e, st, _: seller.transactions(s, e, st),
+                "trailing",
+                _rule(AMAZON_RULES, "transactions"),
             ),
         ]
     if connection.platform == SHOPIFY:
@@ -97,8 +111,8 @@ def streams_of(context: AppContext, connection: BusinessConnection) -> list[Stre
         return [
             StreamSpec(
                 "orders",
-                lambda s, e, st, by: store.orders(
-                    s, e, st, by="updated_at" if by == "updated" else "created_at"
+                lambda s, e, st, mode: store.orders(
+                    s, e, st, by="updated_at" if mode == "updated" else "created_at"
                 ),
                 "updated",
             )
@@ -111,6 +125,7 @@ def streams_of(context: AppContext, connection: BusinessConnection) -> list[Stre
                 "creator_affiliate_orders",
                 lambda s, e, st, _: client.creator_affiliate_orders(account, s, e, st),
                 "trailing",
+                _rule(TIKTOK_RULES, "creator_affiliate_orders"),
             ),
         ]
     shop = ShopRecord(
@@ -122,15 +137,33 @@ def streams_of(context: AppContext, connection: BusinessConnection) -> list[Stre
         seller_type=connection.seller_type,
         cipher=connection.shop_cipher,
     )
+
+    def tiktok_time(mode: Mode) -> TimeField:
+        return "update_time" if mode == "updated" else "create_time"
+
     return [
-        StreamSpec("orders", lambda s, e, st, _: client.orders(shop, s, e, st), "trailing"),
-        StreamSpec("statements", lambda s, e, st, _: client.statements(shop, s, e, st), "trailing"),
+        StreamSpec(
+            "orders",
+            lambda s, e, st, mode: client.orders(shop, s, e, st, by=tiktok_time(mode)),
+            "updated",
+        ),
+        StreamSpec(
+            "statements",
+            lambda s, e, st, _: client.statements(shop, s, e, st),
+            "trailing",
+            _rule(TIKTOK_RULES, "statements"),
+        ),
         StreamSpec(
             "seller_affiliate_orders",
             lambda s, e, st, _: client.seller_affiliate_orders(shop, s, e, st),
             "trailing",
+            _rule(TIKTOK_RULES, "seller_affiliate_orders"),
         ),
-        StreamSpec("returns", lambda s, e, st, _: client.returns(shop, s, e, st), "trailing"),
+        StreamSpec(
+            "returns",
+            lambda s, e, st, mode: client.returns(shop, s, e, st, by=tiktok_time(mode)),
+            "updated",
+        ),
     ]
 
 
@@ -166,6 +199,7 @@ async def pull_connection(
                 days=days,
                 lag=timedelta(minutes=jobs.sync_lag_minutes),
                 incremental=spec.incremental,
+                reread=spec.reread,
                 full=full,
             )
             for spec in specs

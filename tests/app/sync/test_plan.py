@@ -29,11 +29,18 @@ def cursors(draw: st.DrawFn) -> Cursor:
 
 class TestWindows:
     @settings(max_examples=300, deadline=None)
-    @given(cursor=cursors(), lag=lags, incremental=st.sampled_from(["updated", "trailing"]))
+    @given(
+        cursor=cursors(),
+        lag=lags,
+        incremental=st.sampled_from(["updated", "trailing"]),
+        reread=st.integers(0, 120).map(lambda d: timedelta(days=d)),
+    )
     def test_everything_changed_since_the_cursor_is_asked_for(
-        self, cursor: Cursor, lag: timedelta, incremental: Incremental
+        self, cursor: Cursor, lag: timedelta, incremental: Incremental, reread: timedelta
     ) -> None:
-        planned = windows(cursor, now=NOW, days=DAYS, lag=lag, incremental=incremental)
+        planned = windows(
+            cursor, now=NOW, days=DAYS, lag=lag, incremental=incremental, reread=reread
+        )
         assert all(w.start <= w.end <= NOW for w in planned)
         through = cursor.updated_through
         if cursor.run is not None:
@@ -42,11 +49,12 @@ class TestWindows:
         fresh = [w for w in planned if w is not cursor.run]
         if through is None or through - lag <= oldest:
             assert fresh == [Window("created", oldest, NOW)]
-        elif through - lag < NOW:
-            mode = "updated" if incremental == "updated" else "created"
-            assert fresh == [Window(mode, through - lag, NOW)]
-        else:
-            assert fresh == []  # already stored up to now, and no lag to re-read
+            return
+        if incremental == "updated":
+            start, mode = through - lag, "updated"
+        else:  # by its own time, reaching back the re-read span too, never past the window
+            start, mode = max(oldest, min(through - lag, NOW - reread)), "created"
+        assert fresh == ([Window(mode, start, NOW)] if start < NOW else [])
 
     @settings(max_examples=200, deadline=None)
     @given(cursor=cursors(), lag=lags)
