@@ -39,12 +39,13 @@ def check_envelope(headers: Headers) -> None:
     seen: set[str] = set()
     for raw_name, _ in headers.raw:
         name = raw_name.decode("latin-1").lower()
-        short = name.removeprefix("x-shopify-").removeprefix("shopify-")
-        if short == name:
+        # Per exact name: whether the Events product's un-prefixed headers may come beside the
+        # X-Shopify- ones is not documented, so that pair is not refused.
+        if not name.startswith(("x-shopify-", "shopify-")):
             continue
-        if short in seen:
+        if name in seen:
             raise BadEnvelope(f"header {name} is sent more than once")
-        seen.add(short)
+        seen.add(name)
     for name, value in headers.items():
         short = name.removeprefix("x-shopify-").removeprefix("shopify-")
         if short == name or short not in MAX_CHARS:
