@@ -7,7 +7,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -44,6 +44,25 @@ def load_settings() -> Settings:
         )
         console.print(f"[red]error:[/red] invalid configuration: {problems}")
         raise typer.Exit(2) from None
+
+
+# What uvicorn enforces before the app sees a request (the app adds its own body cap and request
+# deadline, CS_REQUEST_TIMEOUT_SECONDS):
+SERVER_LIMITS: dict[str, Any] = {
+    # Request line plus headers: h11 refuses (400) a request head once more than 16 KiB of it is
+    # buffered unfinished; a head that arrives whole in one socket read (up to 64 KiB) is still
+    # parsed, so 64 KiB is the real ceiling. h11 is named because the limit is h11's (httptools
+    # is not installed anyway).
+    "http": "h11",
+    "h11_max_incomplete_event_size": 16 * 1024,
+    # Idle keep-alive connections are closed after 5 s, so idle clients do not pile up.
+    "timeout_keep_alive": 5,
+    # Past this many open connections plus running requests, new requests get 503 at once
+    # instead of queuing behind slow clients; this bounds what slow clients can hold.
+    "limit_concurrency": 1000,
+    # On shutdown, requests in flight get this long to finish.
+    "timeout_graceful_shutdown": 30,
+}
 
 
 @cli.command()
@@ -88,6 +107,7 @@ def run(
         port=port,
         log_level="warning",
         access_log=False,
+        **SERVER_LIMITS,
     )
 
 

@@ -210,6 +210,9 @@ class Settings(BaseSettings):
         default_factory=lambda: {k: SecretStr(v) for k, v in DEV_ENCRYPTION_KEYS.items()}
     )
     sync_window_days: int = Field(default=90, ge=1, le=365)
+    # Every HTTP request is answered within this many seconds (504 past it). Above the platform
+    # clients' own timeouts (30 s), since an OAuth callback waits for a token exchange.
+    request_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     log_level: str = "INFO"
     tiktok_shop: TikTokShopSettings = TikTokShopSettings()
     shopify: ShopifySettings = ShopifySettings()

@@ -25,7 +25,8 @@ from app.connections.shopify_endpoints import router as shopify_router
 from app.identity import install as install_identity
 from app.jobs.durable import DurableQueue
 from app.kit.body_limit import BodySizeLimit
-from app.kit.errors import install_error_handler
+from app.kit.deadline import RequestDeadline
+from app.kit.errors import error_responses, install_error_handler
 from app.lenders.endpoints import router as lenders_router
 from app.runtime import open_context
 from app.scores.endpoints import router as scores_router
@@ -103,9 +104,13 @@ def create_app(
         version="0.1.0",
         summary="Credit scores for creators and online sellers, from verified platform data.",
         lifespan=lifespan,
+        # Any route can answer these: a body over the cap, an invalid request, the deadline.
+        responses=error_responses(413, 422, 504),
     )
     install_error_handler(app)
     app.add_middleware(BodySizeLimit)
+    # Added last, so outermost: the deadline also covers reading the body.
+    app.add_middleware(RequestDeadline, seconds=settings.request_timeout_seconds)
     install_identity(app)
     for router in (
         borrowers_router,

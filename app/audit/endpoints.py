@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.deps import CurrentBorrower, SessionDep
+from app.kit.errors import error_responses
 from app.models import AuditEvent, Lender
 
 router = APIRouter(tags=["audit"])
@@ -26,7 +27,7 @@ class AuditOut(BaseModel):
     details: dict[str, Any]
 
 
-@router.get("/api/audit", response_model=list[AuditOut])
+@router.get("/api/audit", response_model=list[AuditOut], responses=error_responses(401))
 async def my_audit(
     borrower: CurrentBorrower,
     session: SessionDep,

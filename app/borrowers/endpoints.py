@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from app.borrowers.service import get_or_create
 from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, CurrentBorrower, SessionDep
 from app.identity.ratelimit import SignInRateLimit
-from app.kit.errors import NotAuthenticated, NotFound
+from app.kit.errors import NotAuthenticated, NotFound, error_responses
 from app.kit.signed import SESSION, SIGN_IN_LINK, InvalidToken
 
 router = APIRouter(tags=["borrowers"])
@@ -48,7 +48,12 @@ def sign_in_link(context: ContextDep, borrower_id: str) -> str:
     return f"{context.settings.public_base_url.rstrip('/')}/dev/sign-in?token={token}"
 
 
-@router.post("/api/dev/sign-in", response_model=SessionOut, dependencies=[SignInRateLimit])
+@router.post(
+    "/api/dev/sign-in",
+    response_model=SessionOut,
+    dependencies=[SignInRateLimit],
+    responses=error_responses(404, 429),
+)
 async def dev_sign_in(body: DevSignIn, context: ContextDep, session: SessionDep) -> SessionOut:
     """Sign in as a local development borrower; returns a session token (also usable as Bearer)."""
     _require_development(context)
@@ -80,6 +85,6 @@ async def dev_sign_in_link(
     return response
 
 
-@router.get("/api/me", response_model=BorrowerOut)
+@router.get("/api/me", response_model=BorrowerOut, responses=error_responses(401))
 async def me(borrower: CurrentBorrower) -> BorrowerOut:
     return BorrowerOut(id=borrower.id, display_name=borrower.display_name)

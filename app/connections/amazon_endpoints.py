@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from app.audit import service as audit
 from app.connections.amazon import connect_with_code
 from app.connections.auth_urls import AmazonRegion, amazon_url
+from app.connections.callback_query import strict_callback_query
 from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import (
     StateRejected,
@@ -25,14 +26,14 @@ from app.connections.platforms import AMAZON, TIKTOK_SHOP
 from app.connections.verify import verify_order
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower
-from app.kit.errors import AppError
+from app.kit.errors import AppError, error_responses
 from connectors.amazon_sp_api import InvalidCallback, parse_callback
 
 router = APIRouter(tags=["amazon"])
 log = structlog.get_logger(__name__)
 
 
-@router.get("/api/amazon/auth", response_model=AuthUrlOut)
+@router.get("/api/amazon/auth", response_model=AuthUrlOut, responses=error_responses(401))
 async def amazon_auth(
     borrower: CurrentBorrower,
     context: ContextDep,
@@ -48,10 +49,11 @@ async def amazon_auth(
 async def amazon_callback(
     request: Request, borrower: CurrentBorrower, context: ContextDep
 ) -> RedirectResponse:
+    query = strict_callback_query(request)  # a garbled query is a 400 before anything else
+
     def back(**params: str) -> RedirectResponse:
         return to_dashboard(context, **params)
 
-    query = {key: value[:2048] for key, value in request.query_params.items()}
     if query.get("error"):
         return back(amazon_error="auth_denied")
     try:
@@ -102,6 +104,10 @@ class VerifiedOut(BaseModel):
     currency: str
 
 
+# 404: no seller account connected; 409: counted already; 422: not the seller's order.
+VERIFY_ERRORS = error_responses(401, 404, 409, 422, 502)
+
+
 async def _verify(
     platform: str, body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
 ) -> VerifiedOut:
@@ -119,7 +125,7 @@ async def _verify(
     )
 
 
-@router.post("/api/amazon/orders/verify", response_model=VerifiedOut)
+@router.post("/api/amazon/orders/verify", response_model=VerifiedOut, responses=VERIFY_ERRORS)
 async def verify_amazon_order(
     body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
 ) -> VerifiedOut:
@@ -127,7 +133,7 @@ async def verify_amazon_order(
     return await _verify(AMAZON, body, borrower, context)
 
 
-@router.post("/api/tiktokshop/orders/verify", response_model=VerifiedOut)
+@router.post("/api/tiktokshop/orders/verify", response_model=VerifiedOut, responses=VERIFY_ERRORS)
 async def verify_tiktok_order(
     body: VerifyIn, borrower: CurrentBorrower, context: ContextDep
 ) -> VerifiedOut:

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.connections.auth_urls import tiktok_shop_url
+from app.connections.callback_query import strict_callback_query
 from app.connections.oauth_state import StateRejected, consume_state
 from app.connections.platforms import TIKTOK_SHOP
 from app.connections.tiktok_shop import connect_tiktok_shop
 from app.context import AppContext
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
-from app.kit.errors import AppError, NotFound
+from app.kit.errors import AppError, NotFound, error_responses
 from app.models import BusinessConnection, SyncRun
 from app.models.base import utcnow
 
@@ -105,7 +106,7 @@ def to_dashboard(context: AppContext, **params: str) -> RedirectResponse:
     )
 
 
-@router.get("/api/tiktokshop/auth", response_model=AuthUrlOut)
+@router.get("/api/tiktokshop/auth", response_model=AuthUrlOut, responses=error_responses(401))
 async def tiktok_shop_auth(
     borrower: CurrentBorrower,
     context: ContextDep,
@@ -127,6 +128,7 @@ async def tiktok_shop_callback(
     error: Annotated[str, Query(max_length=200)] = "",
 ) -> RedirectResponse:
     """Where TikTok sends the seller back: verify state, exchange the code, start the pull."""
+    strict_callback_query(request)  # a garbled query is a 400 before the state is touched
 
     def back(**params: str) -> RedirectResponse:
         return to_dashboard(context, **params)
@@ -157,7 +159,7 @@ async def tiktok_shop_callback(
     return back(tiktokshop_connected="true")
 
 
-@router.get("/api/connections", response_model=list[ConnectionOut])
+@router.get("/api/connections", response_model=list[ConnectionOut], responses=error_responses(401))
 async def list_connections(
     borrower: CurrentBorrower, context: ContextDep, session: SessionDep
 ) -> list[ConnectionOut]:
@@ -199,7 +201,9 @@ async def last_runs(session: AsyncSession, connection_ids: list[str]) -> dict[st
     return {run.connection_id: run for run in runs}
 
 
-@router.delete("/api/connections/{connection_id}", status_code=204)
+@router.delete(
+    "/api/connections/{connection_id}", status_code=204, responses=error_responses(401, 404)
+)
 async def disconnect(
     request: Request,
     borrower: CurrentBorrower,

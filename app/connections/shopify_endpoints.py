@@ -3,24 +3,26 @@ status, sync and disconnect."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import delete
 
 from app.audit import service as audit
 from app.connections.auth_urls import shop_domain, shopify_url
+from app.connections.callback_query import strict_callback_query
 from app.connections.endpoints import AuthUrlOut, to_dashboard
 from app.connections.oauth_state import StateRejected, consume_state
 from app.connections.platforms import SHOPIFY, shopify_config
 from app.connections.shopify import borrower_stores, connect_with_code, connect_with_token
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
-from app.kit.errors import AppError, NotFound
+from app.kit.errors import AppError, NotFound, error_responses
 from app.models import BusinessConnection
 from app.models.base import utcnow
 from connectors.shopify import (
@@ -29,12 +31,24 @@ from connectors.shopify import (
 )
 
 router = APIRouter(tags=["shopify"])
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
 log = structlog.get_logger(__name__)
 
 
 class TokenConnectIn(BaseModel):
     shopDomain: str = Field(max_length=255)
-    accessToken: SecretStr = Field(max_length=255)
+    accessToken: SecretStr = Field(
+        min_length=1, max_length=255, description="visible ASCII, as Shopify issues it"
+    )
+
+    @field_validator("accessToken")
+    @classmethod
+    def _header_safe(cls, token: SecretStr) -> SecretStr:
+        # The token travels in an HTTP header: anything else could never be Shopify's, and
+        # would fail only when sent (the fuzzer found a 500 there).
+        if not _VISIBLE_ASCII.fullmatch(token.get_secret_value()):
+            raise ValueError("an Admin API access token is visible ASCII without spaces")
+        return token
 
 
 class StatusOut(BaseModel):
@@ -70,7 +84,7 @@ def _status(connection: BusinessConnection | None) -> StatusOut:
     )
 
 
-@router.get("/api/shopify/auth", response_model=AuthUrlOut)
+@router.get("/api/shopify/auth", response_model=AuthUrlOut, responses=error_responses(400, 401))
 async def shopify_auth(
     borrower: CurrentBorrower,
     context: ContextDep,
@@ -87,17 +101,19 @@ async def shopify_callback(
 ) -> RedirectResponse:
     """Verify the HMAC, shop and timestamp before anything else, then state, then exchange."""
 
+    query = strict_callback_query(request)  # a garbled query is a 400 before anything else
+
     def back(**params: str) -> RedirectResponse:
         return to_dashboard(context, **params)
 
-    if request.query_params.get("error"):
+    if query.get("error"):
         return back(shopify_error="auth_denied")
     try:
         callback = verify_callback(
             # Freshness is checked against the wall clock, like the state's expiry: the
             # service clock (context.clock) is about data windows, not about security.
             shopify_config(context.settings),
-            request.query_params,
+            query,
             now=utcnow(),
         )
         async with transaction(context.sessions) as session:
@@ -124,7 +140,9 @@ async def shopify_callback(
     return back(shopify_connected="true")
 
 
-@router.post("/api/shopify/connect", response_model=StatusOut)
+@router.post(
+    "/api/shopify/connect", response_model=StatusOut, responses=error_responses(400, 401, 502)
+)
 async def shopify_connect(
     request: Request, body: TokenConnectIn, borrower: CurrentBorrower, context: ContextDep
 ) -> StatusOut:
@@ -147,13 +165,18 @@ async def shopify_connect(
     return status
 
 
-@router.get("/api/shopify/status", response_model=StatusOut)
+@router.get("/api/shopify/status", response_model=StatusOut, responses=error_responses(401))
 async def shopify_status(borrower: CurrentBorrower, session: SessionDep) -> StatusOut:
     stores = await borrower_stores(session, borrower.id)
     return _status(stores[-1] if stores else None)
 
 
-@router.post("/api/shopify/sync", response_model=StatusOut, status_code=202)
+@router.post(
+    "/api/shopify/sync",
+    response_model=StatusOut,
+    status_code=202,
+    responses=error_responses(401, 404),
+)
 async def shopify_sync(
     borrower: CurrentBorrower, context: ContextDep, session: SessionDep
 ) -> StatusOut:
@@ -165,7 +188,9 @@ async def shopify_sync(
     return _status(stores[-1])
 
 
-@router.post("/api/shopify/disconnect", response_model=StatusOut)
+@router.post(
+    "/api/shopify/disconnect", response_model=StatusOut, responses=error_responses(401, 404)
+)
 async def shopify_disconnect(
     request: Request, borrower: CurrentBorrower, context: ContextDep
 ) -> StatusOut:

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, SessionDep
 from app.identity import nonces, siwe
 from app.identity.ratelimit import SignInRateLimit
+from app.kit.errors import error_responses
 from app.kit.signed import SESSION
 
 router = APIRouter(tags=["identity"])
@@ -43,7 +44,12 @@ def siwe_domain(settings: Settings) -> str:
     return settings.identity.siwe_domain or urlsplit(settings.public_base_url).netloc
 
 
-@router.post("/api/siwe/nonce", response_model=NonceOut, dependencies=[SignInRateLimit])
+@router.post(
+    "/api/siwe/nonce",
+    response_model=NonceOut,
+    dependencies=[SignInRateLimit],
+    responses=error_responses(429),
+)
 async def siwe_nonce(context: ContextDep, session: SessionDep) -> NonceOut:
     """A single-use nonce to put in the EIP-4361 message the wallet signs."""
     identity = context.settings.identity
@@ -56,7 +62,12 @@ async def siwe_nonce(context: ContextDep, session: SessionDep) -> NonceOut:
     )
 
 
-@router.post("/api/siwe/verify", response_model=SessionOut, dependencies=[SignInRateLimit])
+@router.post(
+    "/api/siwe/verify",
+    response_model=SessionOut,
+    dependencies=[SignInRateLimit],
+    responses=error_responses(400, 401, 429),
+)
 async def siwe_verify(
     body: SiweVerifyIn, response: Response, context: ContextDep, session: SessionDep
 ) -> SessionOut:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.deps import CurrentBorrower, SessionDep
-from app.kit.errors import AppError, NotFound
+from app.kit.errors import AppError, NotFound, error_responses
 from app.lenders import grants
 from app.lenders.deps import LenderPrincipal
 from app.models import Lender, LenderGrant
@@ -22,7 +22,12 @@ router = APIRouter()
 BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower shared it")
 
 
-@router.get("/v1/borrowers/{borrower_id}/score", response_model=ScoreOut, tags=["lender API"])
+@router.get(
+    "/v1/borrowers/{borrower_id}/score",
+    response_model=ScoreOut,
+    tags=["lender API"],
+    responses=error_responses(401, 403, 404, 429),
+)
 async def borrower_score(
     request: Request, lender: LenderPrincipal, session: SessionDep, borrower_id: str = BorrowerId
 ) -> ScoreOut:
@@ -66,13 +71,23 @@ class GrantOut(BaseModel):
     revoked_at: datetime | None
 
 
-@router.get("/api/lenders", response_model=list[LenderOut], tags=["grants"])
+@router.get(
+    "/api/lenders",
+    response_model=list[LenderOut],
+    tags=["grants"],
+    responses=error_responses(401),
+)
 async def list_lenders(_: CurrentBorrower, session: SessionDep) -> list[LenderOut]:
     rows = await session.scalars(select(Lender).order_by(Lender.name))
     return [LenderOut(id=row.id, name=row.name) for row in rows]
 
 
-@router.get("/api/grants", response_model=list[GrantOut], tags=["grants"])
+@router.get(
+    "/api/grants",
+    response_model=list[GrantOut],
+    tags=["grants"],
+    responses=error_responses(401),
+)
 async def list_grants(borrower: CurrentBorrower, session: SessionDep) -> list[GrantOut]:
     rows = await session.scalars(
         select(LenderGrant)
@@ -82,7 +97,13 @@ async def list_grants(borrower: CurrentBorrower, session: SessionDep) -> list[Gr
     return [GrantOut.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.post("/api/grants", response_model=GrantOut, status_code=201, tags=["grants"])
+@router.post(
+    "/api/grants",
+    response_model=GrantOut,
+    status_code=201,
+    tags=["grants"],
+    responses=error_responses(400, 401, 404),
+)
 async def create_grant(
     request: Request, body: GrantIn, borrower: CurrentBorrower, session: SessionDep
 ) -> GrantOut:
@@ -105,7 +126,12 @@ async def create_grant(
     return GrantOut.model_validate(row, from_attributes=True)
 
 
-@router.delete("/api/grants/{grant_id}", status_code=204, tags=["grants"])
+@router.delete(
+    "/api/grants/{grant_id}",
+    status_code=204,
+    tags=["grants"],
+    responses=error_responses(401, 404),
+)
 async def delete_grant(
     request: Request,
     borrower: CurrentBorrower,

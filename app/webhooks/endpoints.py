@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from app.connections.platforms import SHOPIFY
 from app.db import transaction
 from app.deps import ContextDep
+from app.kit.errors import error_json
 from app.webhooks import shopify
+from app.webhooks.envelope import check_envelope
 from app.webhooks.inbox import mark_processed, record_delivery
 from connectors.shopify import InvalidWebhook, parse_webhook, verify_webhook
 
@@ -24,11 +26,16 @@ async def shopify_webhook(request: Request, context: ContextDep) -> Response:
     secret = context.settings.shopify.client_secret.get_secret_value()
     if not verify_webhook(secret, raw, request.headers.get("x-shopify-hmac-sha256", "")):
         # Shopify's rule for compliance topics, and ours for all: 401 on a bad signature.
-        return Response(status_code=401)
+        return error_json(
+            401, "invalid_signature", "X-Shopify-Hmac-Sha256 is missing or does not sign the body"
+        )
+    # Nothing below records anything until the delivery is known to be well-formed, so a
+    # refused delivery leaves its webhook id free for a good retry.
+    check_envelope(request.headers)
     try:
         webhook = parse_webhook(request.headers, raw)
     except InvalidWebhook as exc:
-        return JSONResponse({"error": {"code": "invalid_webhook", "message": str(exc)}}, 400)
+        return error_json(400, "invalid_webhook", str(exc))
     now = context.clock()
     async with transaction(context.sessions) as session:
         fresh = await record_delivery(
