@@ -24,7 +24,6 @@ from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound, error_responses
 from app.models import BusinessConnection
-from app.models.base import utcnow
 from connectors.shopify import (
     InvalidCallback,
     verify_callback,
@@ -110,11 +109,11 @@ async def shopify_callback(
         return back(shopify_error="auth_denied")
     try:
         callback = verify_callback(
-            # Freshness is checked against the wall clock, like the state's expiry: the
-            # service clock (context.clock) is about data windows, not about security.
+            # Shopify's timestamp is the platform's time: freshness is checked against the
+            # clock platform clients run on (the wall clock), not the service's data clock.
             shopify_config(context.settings),
             query,
-            now=utcnow(),
+            now=context.platform_clock(),
         )
         async with transaction(context.sessions) as session:
             await consume_state(

@@ -89,7 +89,9 @@ def windows(
         if through - lag < now:
             planned.append(Window("updated", through - lag, now))
     else:
-        start = max(oldest, min(through - lag, now - reread))
+        # A record posted just before the last pull may still change for ``reread``: reach back
+        # that far behind the cursor (not behind now, or a long gap between pulls misses it).
+        start = max(oldest, through - lag - reread)
         if start < now:
             planned.append(Window("created", start, now))
     return planned

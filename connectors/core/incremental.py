@@ -27,14 +27,16 @@ class Incremental:
     stream: str
     cursor: Cursor
     trailing: timedelta = timedelta(0)
-    """Re-read at least this far back on every pull (records that change without an update
-    filter to find them by); zero for update-time cursors and immutable records."""
+    """How long a record keeps changing after its cursor time, for streams without an update
+    filter: every pull re-reads this far behind the previous one; zero for update-time cursors
+    and immutable records."""
 
     def window(self, previous_end: datetime, now: datetime, lag: timedelta) -> Window:
         """The window of the next pull, given where the previous one ended."""
         if lag < timedelta(0):
             raise ValueError("lag must not be negative")
-        start = previous_end - lag
-        if self.trailing:
-            start = min(start, now - self.trailing)
+        # A record posted just before the previous pull may still change for ``trailing``:
+        # reach back that far behind the previous end (behind ``now`` would miss it after a
+        # gap between pulls longer than ``trailing``).
+        start = previous_end - lag - self.trailing
         return Window(min(start, now), now)

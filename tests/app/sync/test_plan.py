@@ -53,7 +53,7 @@ class TestWindows:
         if incremental == "updated":
             start, mode = through - lag, "updated"
         else:  # by its own time, reaching back the re-read span too, never past the window
-            start, mode = max(oldest, min(through - lag, NOW - reread)), "created"
+            start, mode = max(oldest, through - lag - reread), "created"
         assert fresh == ([Window(mode, start, NOW)] if start < NOW else [])
 
     @settings(max_examples=200, deadline=None)
