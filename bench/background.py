@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.seed import SANDBOX_CONTROL, Borrower, SeedError, connect
+from bench.seed import PLATFORMS, SANDBOX_CONTROL, Borrower, SeedError, connect
 
 __all__ = ["Background", "run_background"]
 
@@ -109,7 +109,10 @@ async def run_background(
 ) -> Background:
     """Syncs and webhooks until ``stop`` is set; what they did."""
     done = Background()
-    rotation = itertools.cycle(borrowers)
+    # Platforms take turns, so every kind of sync runs even in a short window.
+    by_platform = [[b for b in borrowers if b.platform == p] for p in PLATFORMS]
+    turns = itertools.zip_longest(*by_platform)
+    rotation = itertools.cycle([b for turn in turns for b in turn if b is not None])
     shops = [b.persona_id for b in borrowers if b.platform == "shopify"]
     deliveries = itertools.cycle(itertools.product(WEBHOOK_TOPICS, shops))
 

@@ -64,6 +64,10 @@ class LenderLoadResult:
     # figures taken while something else kept the cores busy are not comparable.
     cpu_count: int
     load_average: tuple[float, float]
+    # CPU seconds the server used while the reads ran (reads and background work together),
+    # and that divided by the reads answered: comparable on a busy machine, unlike latency.
+    server_cpu_s: float
+    server_cpu_ms_per_read: float
     seed_seconds: float
     reads: LoadReport
     sync_requests: int
@@ -131,6 +135,7 @@ async def _measure(service: Service, options: Options) -> LenderLoadResult:
         )
         run_started = datetime.now(UTC)
         load_before = os.getloadavg()[0]
+        cpu_before = service.cpu_seconds()
         stop = asyncio.Event()
         background = asyncio.create_task(
             run_background(
@@ -147,6 +152,7 @@ async def _measure(service: Service, options: Options) -> LenderLoadResult:
             stop.set()
             done = await background
         load_after = os.getloadavg()[0]
+        server_cpu = service.cpu_seconds() - cpu_before
         synced, failed, running = await _settle(client, seeded, run_started)
 
     server_errors, server_samples = server_problems(service.log_path)
@@ -161,6 +167,10 @@ async def _measure(service: Service, options: Options) -> LenderLoadResult:
         personas=[b.persona_id for b in seeded.borrowers],
         cpu_count=os.cpu_count() or 0,
         load_average=(round(load_before, 2), round(load_after, 2)),
+        server_cpu_s=round(server_cpu, 2),
+        server_cpu_ms_per_read=round(1000 * server_cpu / reads.requests, 2)
+        if reads.requests
+        else 0.0,
         seed_seconds=round(seed_seconds, 1),
         reads=reads,
         sync_requests=done.sync_requests,
@@ -229,6 +239,10 @@ def print_result(result: LenderLoadResult) -> None:
         f"p99 {reads.p99_ms:.1f} ms, max {reads.max_ms:.1f} ms"
     )
     print(f"status codes              {reads.status_counts}")
+    print(
+        f"server CPU                {result.server_cpu_s:.1f} s during the reads, "
+        f"{result.server_cpu_ms_per_read:.1f} ms per read (background work included)"
+    )
     print(
         f"background                {result.sync_requests} sync requests, "
         f"{result.reconnects} reconnects, {result.connections_synced} connections synced, "

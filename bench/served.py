@@ -77,6 +77,15 @@ class Service:
     env: dict[str, str]
     log_path: Path
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far (Linux ``/proc``).
+
+        Unlike wall-clock figures it does not depend on what else runs on the machine.
+        """
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def cli(self, *args: str) -> str:
         """Run ``creditscore ARGS`` on the service's settings; its standard output."""
         done = subprocess.run(  # noqa: S603 (our own interpreter and CLI)

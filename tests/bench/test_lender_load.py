@@ -36,6 +36,8 @@ class TestLenderLoad:
         assert reads["status_counts"] == {"200": reads["requests"]}
         assert 0 < reads["p50_ms"] <= reads["p90_ms"] <= reads["p99_ms"] <= reads["max_ms"]
         assert reads["throughput_rps"] > 0
+        assert figures["server_cpu_s"] > 0 and figures["server_cpu_ms_per_read"] > 0
+        assert len(figures["load_average"]) == 2 and figures["cpu_count"] >= 1
         # The background ran: a sync request or reconnect, and signed webhooks accepted.
         assert figures["sync_requests"] + figures["reconnects"] >= 1
         assert figures["webhooks_accepted"] >= 1
