@@ -34,7 +34,11 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit when the endpoint returns, before the answer is sent. With the default
+# ("request") the commit ran after the response went out, so a client acting on the answer at
+# once (a sign-in, then a call with its token) could find nothing committed yet, and a failed
+# commit would follow a success already sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:

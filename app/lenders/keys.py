@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,9 @@ from app.models.base import utcnow
 KEY_PREFIX = "csk"
 DEFAULT_SCOPES = ("scores:read",)
 ALL_SCOPES = ("scores:read", "reports:read", "webhooks:manage")
+# How fresh `last_used_at` is kept. Writing it on every request made every read of a key queue
+# on that key's row lock (PostgreSQL) or the write lock (SQLite): one key, one request at a time.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,9 @@ async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | 
         return None
     if key.expires_at is not None and key.expires_at <= utcnow():
         return None
-    key.last_used_at = utcnow()
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
     return key
 
 

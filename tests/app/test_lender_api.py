@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from sqlalchemy import update
 
 from app.db import transaction
@@ -184,3 +185,31 @@ class TestExpiringKeys:
         url = f"/v1/borrowers/{borrower_id}/score"
         assert (await harness.service.get(url, headers=bearer(soon.plaintext))).status_code == 200
         assert (await harness.service.get(url, headers=bearer(gone.plaintext))).status_code == 401
+
+
+class TestKeyLastUsed:
+    async def test_recorded_at_most_once_a_minute(self, harness: Harness) -> None:
+        # Rewriting it on every request made concurrent reads with one key queue on its row.
+        from sqlalchemy import select
+
+        from app.models import LenderApiKey
+
+        borrower_id, headers = await borrower(harness)
+        lender_id, key = await make_lender(harness)
+        await harness.service.post("/api/grants", json={"lender_id": lender_id}, headers=headers)
+        url = f"/v1/borrowers/{borrower_id}/score"
+
+        async def read_and_last_used() -> datetime | None:
+            assert (await harness.service.get(url, headers=bearer(key))).status_code == 200
+            async with transaction(harness.context.sessions) as session:
+                return await session.scalar(
+                    select(LenderApiKey.last_used_at).where(LenderApiKey.lender_id == lender_id)
+                )
+
+        with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False) as clock:
+            first = await read_and_last_used()
+            assert first == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+            clock.shift(timedelta(seconds=59))
+            assert await read_and_last_used() == first
+            clock.shift(timedelta(seconds=1))
+            assert await read_and_last_used() == datetime(2026, 3, 1, 12, 1, tzinfo=UTC)
