@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +33,8 @@ async def score_borrowers(
     if frames.connections.empty:
         await session.flush()
         return []
-    result = score_frames(frames, pd.Timestamp(when))
+    # Pure pandas work: off the event loop, so the API keeps answering while a borrower scores.
+    result = await asyncio.to_thread(score_frames, frames, pd.Timestamp(when))
     freshness = dict(
         (
             await session.execute(

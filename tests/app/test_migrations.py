@@ -83,3 +83,26 @@ class TestMigrations:
             row = connection.execute(text("SELECT status, composite, tier FROM scores")).one()
         engine.dispose()
         assert tuple(row) == ("scored", 70.0, None)
+
+
+@pytest.mark.postgres
+def test_the_job_queue_schema_comes_and_goes_with_its_migration() -> None:
+    from tests.databases import migrated_postgres_database
+
+    with migrated_postgres_database("creditscore_mig") as url:
+        engine = create_engine(db.driver_urls(url)[1])
+        try:
+            assert "procrastinate_jobs" in inspect(engine).get_table_names()
+            command.downgrade(db.alembic_config(url), "0006")
+            with engine.connect() as connection:
+                leftovers = connection.scalar(
+                    text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%'")
+                )
+            engine.dispose()
+            assert "procrastinate_jobs" not in inspect(engine).get_table_names()
+            assert leftovers == 0
+            db.upgrade(url)
+            engine.dispose()
+            assert "procrastinate_jobs" in inspect(engine).get_table_names()
+        finally:
+            engine.dispose()

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, text, update
 from app.config import JobSettings, PlatformRetrySettings
 from app.db import transaction
 from app.jobs import tasks
-from app.jobs.durable import DurableQueue
+from app.jobs.durable import DurableQueue, build_app
+from app.jobs.in_process import InProcessQueue
 from app.models import BusinessConnection, SyncRun
 from tests.harness import Harness, running_service
 
@@ -175,3 +176,36 @@ async def test_the_refresh_queues_what_is_due_and_only_that(harness: Harness) ->
             ).all()
         )
     assert counts == {fresh: 1, stale: 2}
+
+
+async def test_the_scheduled_task_refreshes_what_is_due(harness: Harness) -> None:
+    stale = await connected(harness, "growing_us")
+    hours = harness.context.settings.jobs.refresh_every_hours
+    async with transaction(harness.context.sessions) as session:
+        await session.execute(
+            update(BusinessConnection)
+            .where(BusinessConnection.id == stale)
+            .values(last_synced_at=harness.context.clock() - timedelta(hours=hours + 1))
+        )
+    jobs = harness.context.jobs
+    if isinstance(jobs, DurableQueue):
+        # what a worker's periodic deferrer does at each tick of the cron
+        await jobs.app.configure_task("refresh_due").defer_async(timestamp=0)
+    else:
+        assert isinstance(jobs, InProcessQueue)
+        assert await jobs.refresh_due() == [stale]
+    await jobs.drain()
+
+    assert await tasks.due_for_refresh(harness.context) == []
+    assert [status for status, _ in await runs(harness, stale)] == ["complete", "complete"]
+
+
+def test_workers_schedule_the_refresh_on_the_configured_cron(database_url: str) -> None:
+    from app.config import Settings
+
+    settings = Settings(database_url=database_url, jobs=JobSettings(refresh_cron="0 */6 * * *"))
+    app = build_app(settings.jobs, settings.resolved_database_url, schedule=True)
+    (periodic,) = app.periodic_registry.periodic_tasks.values()
+    assert (periodic.task.name, periodic.cron) == ("refresh_due", "0 */6 * * *")
+    unscheduled = build_app(settings.jobs, settings.resolved_database_url, schedule=False)
+    assert unscheduled.periodic_registry.periodic_tasks == {}
