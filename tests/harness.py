@@ -86,6 +86,15 @@ class Harness:
         await self.context.jobs.drain()
         return landing
 
+    async def connected(self, borrower: str, persona: str) -> str:
+        """A new borrower ``borrower`` connects ``persona`` and its pull completes; the
+        connection's id."""
+        headers = await self.sign_in(borrower)
+        await self.connect(persona, headers)
+        (connection,) = (await self.service.get("/api/connections", headers=headers)).json()
+        connection_id: str = connection["id"]
+        return connection_id
+
     async def ground_truth(self, persona: str, start: int, end: int) -> dict[str, Any]:
         response = await self.platform.get(
             f"/_sandbox/{platform_of(persona)}/ground-truth/{persona}",

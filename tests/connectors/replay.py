@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import strategies as st
+
 BACKFILL = timedelta(days=90)
+HOUR, DAY = 3600, 86400
 Rows = dict[str, Any]
 """Key -> canonical record (a frozen dataclass with ``created_at`` and ``updated_at``)."""
 
@@ -123,3 +126,35 @@ async def replay_and_compare(
         ),
         full_rows,
     )
+
+
+def sync_plans(min_gap: int) -> dict[str, st.SearchStrategy[Any]]:
+    """The ``@given`` arguments of an incremental-equals-backfill property: how long before the
+    anchor the first pull is, the gaps to the next ones, the index lag, what the lag window
+    adds to it, and whether a last pull comes after everything has settled."""
+    return {
+        "back": st.integers(min_value=HOUR, max_value=20 * DAY),
+        "gaps": st.lists(st.integers(min_value=min_gap, max_value=3 * DAY), min_size=1, max_size=4),
+        "index_lag": st.sampled_from((0, 600, 3 * HOUR)),
+        "spare": st.sampled_from((0, 1, 900)),
+        "settle": st.booleans(),
+    }
+
+
+def schedule(t0: int, gaps: Sequence[int]) -> list[int]:
+    """Pull times: ``t0``, then one after each gap."""
+    times = [t0]
+    for gap in gaps:
+        times.append(times[-1] + gap)
+    return times
+
+
+def sync_times(
+    anchor_ts: int, back: int, gaps: Sequence[int], index_lag: int, settle: bool
+) -> list[int]:
+    """The pull times of one drawn plan; with ``settle`` a last pull after every change has
+    reached the index."""
+    times = schedule(anchor_ts - back, gaps)
+    if settle:
+        times.append(max(times[-1], anchor_ts) + index_lag + HOUR)
+    return times

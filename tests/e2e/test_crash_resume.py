@@ -118,13 +118,11 @@ async def test_sigkilled_pull_resumes_to_identical_data(
     stack: Stack, persona: str, database_url: str
 ) -> None:
     harness = stack.harness
-    headers = await harness.sign_in("crash")
-    await harness.connect(persona, headers)  # the service's own, uninterrupted pull
-    (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
-    reference = await facts(harness, connection["id"])
+    connection_id = await harness.connected("crash", persona)  # an uninterrupted pull
+    reference = await facts(harness, connection_id)
     assert sum(len(rows) for rows in reference.values()) > 100
 
-    await forget_pulls(harness, connection["id"])
+    await forget_pulls(harness, connection_id)
     platform = persona.split("_")[0] if persona.startswith(("shopify", "amazon")) else "tiktok_shop"
     slow = await harness.platform.post(
         "/_sandbox/faults", json={"platform": platform, "latency_ms": 40}
@@ -138,18 +136,18 @@ async def test_sigkilled_pull_resumes_to_identical_data(
     rng = random.Random(f"{persona}:{database_url.split(':')[0]}")
     kills = 0
     for _ in range(KILLS):
-        _, killed = await asyncio.to_thread(cut_short, stack, connection["id"], rng)
+        _, killed = await asyncio.to_thread(cut_short, stack, connection_id, rng)
         kills += killed
     assert kills >= 1, "no run was killed mid-pull: the test proved nothing"
     async with transaction(harness.context.sessions) as session:
-        row = await session.get(BusinessConnection, connection["id"])
+        row = await session.get(BusinessConnection, connection_id)
         assert row is not None
         partial = row.sync_cursors
     assert partial, "the killed runs committed no checkpoint"
 
-    assert await asyncio.to_thread(finish, stack, connection["id"]) == 0
+    assert await asyncio.to_thread(finish, stack, connection_id) == 0
 
-    resumed = await facts(harness, connection["id"])
+    resumed = await facts(harness, connection_id)
     # The runs ended seconds after the reference: compare what both windows surely cover.
     edge = harness.context.clock() - timedelta(days=89)
 
@@ -159,7 +157,7 @@ async def test_sigkilled_pull_resumes_to_identical_data(
     for table, rows in reference.items():
         assert inside(resumed[table]) == inside(rows), table
     async with transaction(harness.context.sessions) as session:
-        row = await session.get(BusinessConnection, connection["id"])
+        row = await session.get(BusinessConnection, connection_id)
         assert row is not None
         assert row.sync_state == "complete" and row.sync_lease_owner is None
         assert all(cursor["run"] is None for cursor in row.sync_cursors.values())

@@ -31,14 +31,6 @@ RETRIES = PlatformRetrySettings(
 JOBS = JobSettings(schedule=False, retry_wait_s=0)
 
 
-async def connected(harness: Harness) -> str:
-    headers = await harness.sign_in("faults")
-    await harness.connect(PERSONA, headers)
-    (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
-    connection_id: str = connection["id"]
-    return connection_id
-
-
 async def quarantined(harness: Harness, connection_id: str) -> dict[str, str]:
     async with transaction(harness.context.sessions) as session:
         rows = await session.execute(
@@ -65,7 +57,9 @@ async def test_any_transient_faults_lose_and_double_nothing(
         f"sqlite:///{(data_dir / 'cs.db').as_posix()}" if "sqlite" in database_url else database_url
     )
     async with running_service(url, data_dir, jobs=JOBS, platform_retries=RETRIES) as harness:
-        connection_id = await connected(harness)  # a clean pull first, to know the window
+        connection_id = await harness.connected(
+            "faults", PERSONA
+        )  # a clean pull first, to know the window
         async with transaction(harness.context.sessions) as session:
             row = await session.get(BusinessConnection, connection_id)
             assert row is not None and row.data_window_start and row.data_window_end
@@ -98,7 +92,7 @@ async def test_a_revoked_authorization_stops_at_once(database_url: str, tmp_path
     async with running_service(
         database_url, tmp_path, jobs=JOBS, platform_retries=RETRIES
     ) as harness:
-        connection_id = await connected(harness)
+        connection_id = await harness.connected("faults", PERSONA)
         plan = {"platform": "tiktok_shop", "seed": 7, "error_rate": 0.05, "drop_rate": 0.05}
         (await harness.platform.post("/_sandbox/faults", json=plan)).raise_for_status()
         revoked = await harness.platform.post(

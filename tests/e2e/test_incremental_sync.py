@@ -46,14 +46,6 @@ class TravelClock:
         return datetime.now(UTC) + self._offset
 
 
-async def connect(harness: Harness, name: str, persona: str) -> str:
-    headers = await harness.sign_in(name)
-    await harness.connect(persona, headers)
-    (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
-    connection_id: str = connection["id"]
-    return connection_id
-
-
 async def rows_since(
     harness: Harness, connection_id: str, since: datetime
 ) -> dict[str, dict[str, dict[str, Any]]]:
@@ -134,12 +126,12 @@ async def test_incremental_pulls_end_where_a_backfill_does(
             json={"platform": platform_of(persona), "index_lag_seconds": index_lag_s},
         )
         lagging.raise_for_status()
-        kept = await connect(harness, "kept-fresh", persona)  # the backfill at the first moment
+        kept = await harness.connected("kept-fresh", persona)  # the backfill at the first moment
         for distance in [*before[1:], -timedelta(seconds=index_lag_s + CLIENT_MARGIN_S + 60)]:
             clock.travel_to(ANCHOR_TS - distance)  # the last one: past every change and the lag
             outcome = await harness.context.jobs.sync_and_score(kept)
             assert outcome.status == "complete", outcome.error
-        fresh = await connect(harness, "backfilled", persona)
+        fresh = await harness.connected("backfilled", persona)
 
         window_start = clock() - timedelta(days=harness.context.settings.sync_window_days - 1)
         incremental = await rows_since(harness, kept, window_start)

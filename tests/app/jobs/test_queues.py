@@ -58,14 +58,6 @@ async def harness(
         yield running
 
 
-async def connected(harness: Harness, persona: str = "steady_us") -> str:
-    headers = await harness.sign_in(persona)
-    await harness.connect(persona, headers)
-    (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
-    connection_id: str = connection["id"]
-    return connection_id
-
-
 async def runs(harness: Harness, connection_id: str) -> list[tuple[str, str | None]]:
     async with transaction(harness.context.sessions) as session:
         rows = await session.execute(
@@ -79,7 +71,7 @@ async def runs(harness: Harness, connection_id: str) -> list[tuple[str, str | No
 async def test_a_transient_failure_is_retried_and_the_pull_completes(
     harness: Harness, flaky: list[FlakyPlatform]
 ) -> None:
-    connection_id = await connected(harness)
+    connection_id = await harness.connected("steady_us", "steady_us")
     flaky[0].failures = 1  # the next pull's first page fails once, beyond the connector's retry
 
     await harness.context.jobs.enqueue_sync(connection_id, full=True)
@@ -98,7 +90,7 @@ async def test_a_transient_failure_is_retried_and_the_pull_completes(
 async def test_transient_failures_stop_after_the_last_attempt(
     harness: Harness, flaky: list[FlakyPlatform]
 ) -> None:
-    connection_id = await connected(harness)
+    connection_id = await harness.connected("steady_us", "steady_us")
     flaky[0].failures = 10**6
 
     await harness.context.jobs.enqueue_sync(connection_id)
@@ -114,7 +106,7 @@ async def test_transient_failures_stop_after_the_last_attempt(
 
 
 async def test_a_permanent_failure_is_not_retried(harness: Harness) -> None:
-    connection_id = await connected(harness)
+    connection_id = await harness.connected("steady_us", "steady_us")
     revoked = await harness.platform.post(
         "/_sandbox/tiktok_shop/revoke", json={"persona": "steady_us"}
     )
@@ -131,7 +123,7 @@ async def test_a_permanent_failure_is_not_retried(harness: Harness) -> None:
 
 
 async def test_requests_for_one_connection_are_coalesced(harness: Harness) -> None:
-    connection_id = await connected(harness)
+    connection_id = await harness.connected("steady_us", "steady_us")
     before = len(await runs(harness, connection_id))
     for _ in range(5):
         await harness.context.jobs.enqueue_sync(connection_id)
@@ -151,8 +143,8 @@ async def test_requests_for_one_connection_are_coalesced(harness: Harness) -> No
 
 
 async def test_the_refresh_queues_what_is_due_and_only_that(harness: Harness) -> None:
-    fresh = await connected(harness, "steady_us")
-    stale = await connected(harness, "growing_us")
+    fresh = await harness.connected("steady_us", "steady_us")
+    stale = await harness.connected("growing_us", "growing_us")
     hours = harness.context.settings.jobs.refresh_every_hours
     async with transaction(harness.context.sessions) as session:
         await session.execute(
@@ -179,7 +171,7 @@ async def test_the_refresh_queues_what_is_due_and_only_that(harness: Harness) ->
 
 
 async def test_the_scheduled_task_refreshes_what_is_due(harness: Harness) -> None:
-    stale = await connected(harness, "growing_us")
+    stale = await harness.connected("growing_us", "growing_us")
     hours = harness.context.settings.jobs.refresh_every_hours
     async with transaction(harness.context.sessions) as session:
         await session.execute(

@@ -8,7 +8,7 @@ loses changes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,8 +16,17 @@ from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from replay import BACKFILL, Platform, Rows, at, replay_and_compare, upsert
+from replay import (
+    BACKFILL,
+    Platform,
+    Rows,
+    at,
+    replay_and_compare,
+    schedule,
+    sync_plans,
+    sync_times,
+    upsert,
+)
 
 from connectors.core.http import RetryPolicy
 from connectors.core.records import OrderRecord, Quarantined, ReturnRecord, ShopRecord
@@ -95,28 +104,13 @@ async def tts(start: int, index_lag: int) -> AsyncIterator[Tts]:
         yield Tts(http, client, shop, now)
 
 
-def schedule(t0: int, gaps: Sequence[int]) -> list[int]:
-    times = [t0]
-    for gap in gaps:
-        times.append(times[-1] + gap)
-    return times
-
-
 class TestIncrementalEqualsBackfill:
     @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(
-        back=st.integers(min_value=HOUR, max_value=20 * DAY),
-        gaps=st.lists(st.integers(min_value=60, max_value=3 * DAY), min_size=1, max_size=4),
-        index_lag=st.sampled_from((0, 600, 3 * HOUR)),
-        spare=st.sampled_from((0, 1, 900)),
-        settle=st.booleans(),
-    )
+    @given(**sync_plans(min_gap=60))
     async def test_lag_window_covering_index_lag(
         self, back: int, gaps: list[int], index_lag: int, spare: int, settle: bool
     ) -> None:
-        times = schedule(ANCHOR_TS - back, gaps)
-        if settle:  # the last sync after every change has reached the index
-            times.append(max(times[-1], ANCHOR_TS) + index_lag + HOUR)
+        times = sync_times(ANCHOR_TS, back, gaps, index_lag, settle)
         lag = index_lag + spare
         async with tts(times[0], index_lag) as box:
             result, full = await replay_and_compare(box.platform(), times, lag)
