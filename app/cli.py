@@ -197,6 +197,8 @@ def sync(
     if bool(connection) + all_ + due != 1:
         fail("name connection ids, or give --all, or --due (exactly one of them)", 2)
     results = asyncio.run(sync_now(load_settings(), connection or None, due_only=due, full=full))
+    if not results:
+        console.print("nothing to sync: no connection matched")
     for result in results:
         colour = "green" if result.status == "complete" else "red"
         detail = f": {result.detail}" if result.detail else ""

@@ -33,6 +33,8 @@ def configure(level: str = "INFO") -> None:
     # httpx logs every request URL at INFO; platform token endpoints carry secrets in the query.
     # The connector masks them, and we keep those lines out of the service log regardless.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates every plugin it loads at INFO; a migration that runs still says so.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

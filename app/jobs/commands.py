@@ -16,7 +16,7 @@ from app.jobs.durable import DurableQueue
 from app.jobs.in_process import InProcessQueue
 from app.models import BusinessConnection, ConnectionStatus
 from app.runtime import open_context
-from app.sync.service import SyncBusy, SyncRetryLater
+from app.sync.service import SyncBusy, SyncOutcome, SyncRetryLater
 
 
 async def run_worker(settings: Settings) -> None:
@@ -66,6 +66,8 @@ async def sync_now(
                             .order_by(BusinessConnection.created_at)
                         )
                     )
+        if not connection_ids:
+            return results
         bar = (progress or _progress)()
         with bar:
             task = bar.add_task("syncing", total=len(connection_ids))
@@ -78,9 +80,18 @@ async def sync_now(
                 except SyncRetryLater as exc:
                     results.append(SyncResult(connection_id, "failed", str(exc)))
                 else:
-                    results.append(SyncResult(connection_id, outcome.status, outcome.error or ""))
+                    results.append(_result(connection_id, outcome))
                 bar.advance(task)
     return results
+
+
+def _result(connection_id: str, outcome: SyncOutcome) -> SyncResult:
+    if outcome.status == "skipped:missing":
+        return SyncResult(connection_id, "skipped", "no such connection")
+    if outcome.status.startswith("skipped:"):
+        state = outcome.status.removeprefix("skipped:")
+        return SyncResult(connection_id, "skipped", f"the connection is {state}, not active")
+    return SyncResult(connection_id, outcome.status, outcome.error or "")
 
 
 def _progress() -> Progress:

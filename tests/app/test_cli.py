@@ -31,6 +31,8 @@ class TestHelp:
             ["lenders", "create"],
             ["keys", "create"],
             ["keys", "revoke"],
+            ["worker"],
+            ["sync"],
         ],
     )
     def test_every_command_explains_itself(self, args: list[str]) -> None:
@@ -94,3 +96,26 @@ class TestDemo:
         assert "steady_us" in result.output and "high_returns" in result.output
         assert result.output.count("scored") == 2
         assert "Return rate" in result.output
+
+
+class TestJobCommands:
+    def test_the_worker_explains_that_it_needs_postgresql(self, database: str) -> None:
+        result = runner.invoke(cli, ["worker"])
+        assert result.exit_code == 2
+        assert "needs PostgreSQL" in result.output
+
+    def test_sync_wants_exactly_one_selection(self, database: str) -> None:
+        for args in ([], ["--all", "--due"], ["some-id", "--all"]):
+            result = runner.invoke(cli, ["sync", *args])
+            assert result.exit_code == 2, args
+            assert "exactly one" in result.output
+
+    def test_sync_of_an_unknown_connection_says_so(self, database: str) -> None:
+        result = runner.invoke(cli, ["sync", "no-such-connection"])
+        assert result.exit_code == 1
+        assert "no such connection" in result.output
+
+    def test_sync_with_nothing_to_do_succeeds(self, database: str) -> None:
+        result = runner.invoke(cli, ["sync", "--due"])
+        assert result.exit_code == 0, result.output
+        assert "nothing to sync" in result.output
