@@ -28,6 +28,7 @@ from app.kit.body_limit import BodySizeLimit
 from app.kit.deadline import RequestDeadline
 from app.kit.errors import error_responses, install_error_handler
 from app.lenders.endpoints import router as lenders_router
+from app.reports.endpoints import router as reports_router
 from app.runtime import open_context
 from app.scores.endpoints import router as scores_router
 from app.web.pages import router as pages_router
@@ -120,6 +121,7 @@ def create_app(
         webhooks_router,
         scores_router,
         lenders_router,
+        reports_router,
         audit_router,
         pages_router,
     ):

@@ -1,0 +1,1 @@
+"""The lender's income verification report: figures, chart, HTML and PDF renderings."""
