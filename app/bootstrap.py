@@ -53,7 +53,8 @@ async def demo_access(settings: Settings) -> DemoAccess:
                 )
                 .values(revoked_at=utcnow())
             )
-            key = await issue_key(session, lender, DEMO_KEY_NAME)
+            # The demo lender reads scores and the income verification report.
+            key = await issue_key(session, lender, DEMO_KEY_NAME, ("scores:read", "reports:read"))
             await grants.grant(session, borrower.id, lender.id)
             token = Signer(settings.secret_key.get_secret_value()).dumps(borrower.id, SIGN_IN_LINK)
             return DemoAccess(

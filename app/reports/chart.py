@@ -55,7 +55,7 @@ def usd(amount: Decimal | float) -> str:
 def _step(span: float) -> float:
     """A round tick step (1, 2 or 5 times a power of ten) giving about four intervals."""
     raw = span / 4
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 

@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -82,15 +83,27 @@ def _only(frames: Frames, connection_ids: set[str]) -> Frames:
 
 
 async def _figures(
-    session: AsyncSession, borrower_id: str, as_of: datetime, score: Score | None
+    session: AsyncSession,
+    borrower_id: str,
+    as_of: datetime,
+    score: Score | None,
+    connections: Sequence[BusinessConnection],
 ) -> Breakdown | None:
+    """The figures as of ``as_of`` over the accounts the score used (all when none), in the
+    order of ``connections`` (oldest first), so platforms keep their order across reports."""
     frames = await load_frames(session, [borrower_id])
-    if score is not None:
-        frames = _only(frames, set(score.connection_ids))
-    if frames.connections.empty:
+    wanted = [c.id for c in connections if score is None or c.id in score.connection_ids]
+    frames = _only(frames, set(wanted))
+    position = {connection_id: i for i, connection_id in enumerate(wanted)}
+    ordered = frames.connections.sort_values(
+        "connection_id", key=lambda ids: ids.map(position), kind="stable"
+    ).reset_index(drop=True)
+    if ordered.empty:
         return None
     # Pure pandas work: off the event loop, like scoring itself.
-    return await asyncio.to_thread(breakdown, frames, pd.Timestamp(as_of))
+    return await asyncio.to_thread(
+        breakdown, frames.replace(connections=ordered), pd.Timestamp(as_of)
+    )
 
 
 def _months(figures: Breakdown | None) -> list[MonthRevenue]:
@@ -224,40 +237,57 @@ async def monthly_revenue_by_platform(
     first; empty while nothing is connected. The input of :func:`app.reports.chart`'s chart."""
     score = await latest_score(session, borrower_id)
     as_of = score.as_of if score is not None else utcnow()
-    return _months(await _figures(session, borrower_id, as_of, score))
+    connections = await _connections(session, borrower_id)
+    return _months(await _figures(session, borrower_id, as_of, score, connections))
+
+
+def _score_fields(score: Score | None, included: Sequence[BusinessConnection]) -> dict[str, Any]:
+    """The report's score part: the stored score's, or pending with its reason when none."""
+    if score is None:
+        now = utcnow()
+        return {
+            "status": "pending",
+            "model_version": MODEL_VERSION,
+            "as_of": now,
+            "window_start": now - timedelta(days=DEFAULT_PARAMS.window.days),
+            "window_end": now,
+            "data_as_of": _oldest_sync(included),
+            "reasons": [NO_SCORE],
+        }
+    fields: dict[str, Any] = {
+        "status": "scored" if score.status == "scored" else "pending",
+        "model_version": score.model_version,
+        "as_of": score.as_of,
+        "window_start": score.window_start,
+        "window_end": score.window_end,
+        "data_as_of": score.data_as_of,
+        "monthly_revenue_usd": (
+            None if score.monthly_revenue_usd is None else dollars(score.monthly_revenue_usd)
+        ),
+        "order_count": score.order_count,
+        "reasons": [Reason.model_validate(r) for r in score.reasons],
+    }
+    if score.status == "scored":
+        fields.update(
+            composite=score.composite,
+            sub_scores=SubScores.model_validate(score, from_attributes=True),
+            tier=score.tier,
+            confidence=score.confidence,
+        )
+    return fields
 
 
 async def build_report(session: AsyncSession, borrower_id: str) -> Report:
     """The borrower's report as of the latest score (see the module docstring)."""
-    now = utcnow()
     score = await latest_score(session, borrower_id)
     connections = await _connections(session, borrower_id)
-    as_of = score.as_of if score is not None else now
-    figures = await _figures(session, borrower_id, as_of, score)
     in_score = set(score.connection_ids) if score is not None else {c.id for c in connections}
-    scored = score is not None and score.status == "scored"
-    window_days = timedelta(days=DEFAULT_PARAMS.window.days)
-    included = [c for c in connections if c.id in in_score]
+    fields = _score_fields(score, [c for c in connections if c.id in in_score])
+    figures = await _figures(session, borrower_id, fields["as_of"], score, connections)
     return Report(
         borrower_id=borrower_id,
-        generated_at=now,
-        status="scored" if scored else "pending",
-        model_version=score.model_version if score is not None else MODEL_VERSION,
-        as_of=as_of,
-        window_start=score.window_start if score is not None else as_of - window_days,
-        window_end=score.window_end if score is not None else as_of,
-        data_as_of=score.data_as_of if score is not None else _oldest_sync(included),
-        composite=score.composite if scored else None,
-        sub_scores=SubScores.model_validate(score, from_attributes=True) if scored else None,
-        tier=score.tier if scored else None,
-        confidence=score.confidence if scored else None,  # type: ignore[arg-type]
-        monthly_revenue_usd=(
-            dollars(score.monthly_revenue_usd)
-            if score is not None and score.monthly_revenue_usd is not None
-            else None
-        ),
-        order_count=score.order_count if score is not None else None,
-        reasons=[Reason.model_validate(r) for r in score.reasons] if score else [NO_SCORE],
+        generated_at=utcnow(),
+        **fields,
         months=_months(figures),
         platforms=_platform_totals(figures),
         reconciliation=_reconciliation(figures),

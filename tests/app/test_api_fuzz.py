@@ -72,7 +72,9 @@ async def _seed(settings: Settings, sandbox: ASGIApp) -> Seeded:
         borrower_id = (await harness.service.get("/api/me", headers=headers)).json()["id"]
         async with transaction(harness.context.sessions) as session:
             lender = await create_lender(session, "Fuzz Lender")
-            key = (await issue_key(session, lender, "fuzz")).plaintext
+            key = (
+                await issue_key(session, lender, "fuzz", ("scores:read", "reports:read"))
+            ).plaintext
             lender_id = lender.id
         granted = await harness.service.post(
             "/api/grants", json={"lender_id": lender_id}, headers=headers
@@ -190,3 +192,4 @@ def test_every_operation_conforms_to_its_schema(api_schema: Any) -> None:
     stuck = [label for label, seen in statuses.items() if not set(seen) - {401}]
     assert not stuck, stuck
     assert statuses["GET /v1/borrowers/{borrower_id}/score"][200] > 0
+    assert statuses["GET /v1/borrowers/{borrower_id}/report"][200] > 0

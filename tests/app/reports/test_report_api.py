@@ -293,3 +293,20 @@ async def make_reader_of_scores(harness: Harness, granted: Granted) -> dict[str,
         assert lender is not None
         issued = await issue_key(session, lender, "scores", ("scores:read",))
     return bearer(issued.plaintext)
+
+
+class TestMonthlyRevenueByPlatform:
+    async def test_gives_the_reports_months(self, harness: Harness, scored: Granted) -> None:
+        from app.reports.service import monthly_revenue_by_platform
+
+        report = (await harness.service.get(scored.url, headers=scored.auth)).json()
+        async with transaction(harness.context.sessions) as session:
+            months = await monthly_revenue_by_platform(session, scored.borrower_id)
+        assert [m.model_dump(mode="json") for m in months] == report["months"]
+
+    async def test_nothing_connected_gives_no_month(self, harness: Harness) -> None:
+        from app.reports.service import monthly_revenue_by_platform
+
+        borrower_id, _ = await _borrower(harness, "nobody-yet")
+        async with transaction(harness.context.sessions) as session:
+            assert await monthly_revenue_by_platform(session, borrower_id) == []
