@@ -33,8 +33,13 @@ async def store_connection(
         )
     )
     if connection is None:
+        # The service's clock, not the database's: scoring as of a date leaves out the
+        # connections made after it.
         connection = BusinessConnection(
-            borrower_id=borrower.id, platform=platform, external_account_id=account_id
+            borrower_id=borrower.id,
+            platform=platform,
+            external_account_id=account_id,
+            created_at=context.clock(),
         )
         session.add(connection)
         await session.flush()  # the row id is the tokens' associated data

@@ -91,7 +91,7 @@ async def _figures(
 ) -> Breakdown | None:
     """The figures as of ``as_of`` over the accounts the score used (all when none), in the
     order of ``connections`` (oldest first), so platforms keep their order across reports."""
-    frames = await load_frames(session, [borrower_id])
+    frames = await load_frames(session, [borrower_id], as_of=as_of)
     wanted = [c.id for c in connections if score is None or c.id in score.connection_ids]
     frames = _only(frames, set(wanted))
     position = {connection_id: i for i, connection_id in enumerate(wanted)}

@@ -7,6 +7,7 @@ not revoked; borrowers without such a connection are not scored yet.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,9 @@ from app.models import (
     Order,
     Return,
     Settlement,
+    SyncRun,
 )
+from app.sync.coverage import covered_span
 from scoring import Frames
 
 Column = InstrumentedAttribute[Any]
@@ -127,6 +130,42 @@ def _frame(rows: Sequence[Any], columns: Mapping[str, Column]) -> pd.DataFrame:
     return frame
 
 
+async def _windows_as_of(
+    session: AsyncSession, frame: pd.DataFrame, as_of: datetime
+) -> pd.DataFrame:
+    """Each connection's data window as its pulls finished by ``as_of`` had covered it (none
+    yet: not complete then). A connection with no recorded pull at all keeps its stored window."""
+    runs = await session.execute(
+        select(
+            SyncRun.connection_id, SyncRun.window_start, SyncRun.window_end, SyncRun.finished_at
+        ).where(
+            SyncRun.connection_id.in_(frame["connection_id"].tolist()),
+            SyncRun.status == "complete",
+        )
+    )
+    pulled: set[str] = set()
+    finished: dict[str, list[tuple[datetime, datetime]]] = {}
+    for connection_id, start, end, finished_at in runs:
+        pulled.add(connection_id)
+        if finished_at is not None and finished_at <= as_of:
+            finished.setdefault(connection_id, []).append((start, end))
+    starts: list[Any] = []
+    ends: list[Any] = []
+    for connection_id, start, end in frame[["connection_id", "data_start", "data_end"]].itertuples(
+        index=False
+    ):
+        window: tuple[Any, Any] = (start, end)
+        if connection_id in pulled:
+            window = covered_span(finished.get(connection_id, ())) or (None, None)
+        starts.append(window[0])
+        ends.append(window[1])
+    return frame.assign(data_start=_utc(starts, frame.index), data_end=_utc(ends, frame.index))
+
+
+def _utc(values: list[Any], index: pd.Index) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, index=index, dtype=object), utc=True).dt.as_unit("ns")
+
+
 def _connections(frame: pd.DataFrame) -> pd.DataFrame:
     """A connection whose first full pull has not finished covers nothing yet: its window is
     empty at its creation, and scoring reports the borrower as pending."""
@@ -137,17 +176,28 @@ def _connections(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["created_at"])
 
 
-async def load_frames(session: AsyncSession, borrower_ids: Sequence[str] | None = None) -> Frames:
-    """Canonical frames for ``borrower_ids`` (all borrowers when None).
+async def load_frames(
+    session: AsyncSession,
+    borrower_ids: Sequence[str] | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> Frames:
+    """Canonical frames for ``borrower_ids`` (all borrowers when None), as the data stood at
+    ``as_of`` (now when None).
 
     Every connection that is not revoked counts, including one still on its first pull (the
-    borrower is then pending); revoked connections and their data are left out.
+    borrower is then pending); revoked connections and their data are left out. As of a past
+    date, connections made later are left out too, and each connection's data window is the one
+    its pulls finished by then had covered (:mod:`app.sync.coverage`); which facts were known
+    then is the scoring's business (their ``observed_at``).
     """
     scored = select(BusinessConnection.id).where(
         BusinessConnection.status != ConnectionStatus.REVOKED.value
     )
     if borrower_ids is not None:
         scored = scored.where(BusinessConnection.borrower_id.in_(list(borrower_ids)))
+    if as_of is not None:
+        scored = scored.where(BusinessConnection.created_at <= as_of)
 
     frames: dict[str, pd.DataFrame] = {}
     for name, columns in FRAME_COLUMNS.items():
@@ -155,6 +205,8 @@ async def load_frames(session: AsyncSession, borrower_ids: Sequence[str] | None 
             columns["connection_id"].in_(scored)
         )
         frames[name] = _frame((await session.execute(statement)).all(), columns)
+    if as_of is not None:
+        frames["connections"] = await _windows_as_of(session, frames["connections"], as_of)
     frames["connections"] = _connections(frames["connections"])
     empty = Frames.empty()
     # Shop health (ratings, violations) is not pulled from any platform yet, and FX rates come

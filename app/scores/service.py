@@ -23,16 +23,20 @@ async def score_borrowers(
     *,
     as_of: datetime | None = None,
 ) -> list[Score]:
-    """Score the borrowers that have completed data and append the scores to the history."""
-    frames = await load_frames(session, borrower_ids)
+    """Score the borrowers as of ``as_of`` (now) and append the scores to the history; a borrower
+    asked for without a connection then gets a pending score. Returns the new scores."""
+    frames = await load_frames(session, borrower_ids, as_of=as_of)
     when = as_of or utcnow()
     # A borrower asked for but without any connection (all disconnected) gets a pending row,
     # so an earlier score never outlives the data it was computed from.
-    unconnected = sorted(set(borrower_ids or ()) - set(frames.connections["borrower_id"]))
-    session.add_all(_without_connections(borrower_id, when) for borrower_id in unconnected)
+    unconnected = [
+        _without_connections(borrower_id, when)
+        for borrower_id in sorted(set(borrower_ids or ()) - set(frames.connections["borrower_id"]))
+    ]
+    session.add_all(unconnected)
     if frames.connections.empty:
         await session.flush()
-        return []
+        return unconnected
     # Pure pandas work: off the event loop, so the API keeps answering while a borrower scores.
     result = await asyncio.to_thread(score_frames, frames, pd.Timestamp(when))
     freshness = dict(
@@ -70,7 +74,7 @@ async def score_borrowers(
     ]
     session.add_all(scores)
     await session.flush()
-    return scores
+    return unconnected + scores
 
 
 def _without_connections(borrower_id: str, when: datetime) -> Score:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.connections.amazon import marketplace_ids
@@ -35,6 +36,7 @@ from app.kit.crypto import DecryptionError
 from app.kit.upsert import upsert
 from app.models import BusinessConnection, ConnectionStatus, QuarantinedRecord, SyncRun, SyncState
 from app.sync import lease
+from app.sync.coverage import covered_span
 from app.sync.metrics import snapshot
 from app.sync.plan import Cursor, Incremental, Mode, Window, windows
 from app.sync.rows import TARGETS, to_row
@@ -206,6 +208,7 @@ async def pull_connection(
         }
         run = SyncRun(
             connection_id=connection_id,
+            started_at=end,
             window_start=min((w.start for ws in plans.values() for w in ws), default=end),
             window_end=end,
         )
@@ -379,7 +382,14 @@ async def _complete(
         run.counts = outcome.counts
         run.status = outcome.status = "complete"
         connection.sync_state = SyncState.COMPLETE.value
-        connection.data_window_start, connection.data_window_end = window
+        await session.flush()
+        earlier = await session.execute(
+            select(SyncRun.window_start, SyncRun.window_end).where(
+                SyncRun.connection_id == connection.id, SyncRun.status == "complete"
+            )
+        )
+        spans = [(start, end) for start, end in earlier]
+        connection.data_window_start, connection.data_window_end = covered_span(spans) or window
         # Platform facts stored at connect time (e.g. Shopify's product count) stay beside the
         # pulled data's figures.
         connection.metrics = {
