@@ -1,0 +1,62 @@
+// The borrower pages' only script: a loading state on connect buttons, and a connections list
+// that refreshes itself while a pull runs (the page works without it: forms post, and a
+// <noscript> refresh reloads the page while a pull runs).
+(function () {
+  "use strict";
+
+  // Connect buttons: show that the platform's page is opening, and stop a second submission.
+  function busy(form) {
+    var button = form.querySelector("button[type=submit], button:not([type])");
+    if (!button || button.getAttribute("aria-busy") === "true") return;
+    button.setAttribute("aria-busy", "true");
+    var label = button.querySelector("[data-label]");
+    if (label && form.dataset.loading) label.textContent = form.dataset.loading;
+    // After the submission has started, so the form is still sent.
+    setTimeout(function () { button.disabled = true; }, 0);
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.loading !== undefined) busy(form);
+  });
+  // Coming back with the browser's Back button shows the page as it was: reset the buttons.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("button[aria-busy=true]").forEach(function (button) {
+      button.removeAttribute("aria-busy");
+      button.disabled = false;
+      var label = button.querySelector("[data-label]");
+      if (label && label.dataset.label) label.textContent = label.dataset.label;
+    });
+  });
+
+  // While a connection is syncing, fetch the list again every few seconds; when every pull has
+  // finished, reload once so the score appears.
+  var POLL_MS = 3000;
+  function poll() {
+    var list = document.getElementById("connections");
+    if (!list || !list.dataset.pollUrl) return;
+    setTimeout(function () {
+      fetch(list.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("status " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#connections");
+          if (!fresh) return;
+          var live = document.getElementById("sync-live");
+          if (live && fresh.dataset.summary) live.textContent = fresh.dataset.summary;
+          if (!fresh.dataset.pollUrl) {
+            window.location.reload();
+            return;
+          }
+          if (fresh.innerHTML !== list.innerHTML) list.replaceWith(fresh);
+          poll();
+        })
+        .catch(function () { setTimeout(poll, POLL_MS * 3); });
+    }, POLL_MS);
+  }
+  poll();
+})();
