@@ -96,8 +96,9 @@ def connect_error(platform: str, code: str) -> str:
     return text.format(platform=name)
 
 
-def connect_outcome(query: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """(success message, error message) for a dashboard URL a callback redirected to."""
+def connect_outcome(query: Mapping[str, str], *, syncing: bool) -> tuple[str | None, str | None]:
+    """(success message, error message) for a dashboard URL a callback redirected to;
+    ``syncing``: a pull is still running."""
     for platform, param in ERROR_PARAMS.items():
         code = query.get(param)
         if code:
@@ -105,6 +106,8 @@ def connect_outcome(query: Mapping[str, str]) -> tuple[str | None, str | None]:
     for platform, param in CONNECTED_PARAMS.items():
         if query.get(param) == "true":
             name = PLATFORM_NAMES[platform]
+            if not syncing:
+                return f"{name} is connected and your data is read.", None
             return (
                 f"{name} is connected. We are reading your last 90 days; "
                 "your score appears here when that is done.",

@@ -26,8 +26,9 @@ from app.context import AppContext
 from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, SessionDep
 from app.identity.ratelimit import SignInRateLimit
 from app.kit.errors import AppError, NotAuthenticated
-from app.models import Borrower, BusinessConnection
+from app.models import Borrower, BusinessConnection, Score
 from app.scores.endpoints import score_view
+from app.scores.service import latest_score
 from app.web.messages import PLATFORM_NAMES, connect_outcome
 from app.web.render import (
     CsrfRejected,
@@ -71,11 +72,21 @@ def syncing(connections: list[ConnectionOut]) -> bool:
     return any(c.status == "active" and c.sync_state in SYNCING for c in connections)
 
 
+def scoring(connections: list[ConnectionOut], latest: Score | None) -> bool:
+    """A pull finished after the latest score was computed: the new score is on its way."""
+    pulled = [
+        c.last_synced_at
+        for c in connections
+        if c.status == "active" and c.sync_state == "complete" and c.last_synced_at
+    ]
+    return bool(pulled) and (latest is None or max(pulled) > latest.computed_at)
+
+
 async def connections_values(
     borrower: Borrower, context: AppContext, session: AsyncSession
 ) -> dict[str, Any]:
-    """What the connections list shows: the API's list, and each store's domain (the
-    Authorize again form of a Shopify store names it)."""
+    """What the connections list shows: the API's list, whether a pull or a score is still
+    on its way, and each store's domain (a Shopify store's Authorize again form names it)."""
     connections = await list_connections(borrower, context, session)
     domains = await session.execute(
         select(BusinessConnection.id, BusinessConnection.external_account_id).where(
@@ -83,10 +94,12 @@ async def connections_values(
             BusinessConnection.platform == SHOPIFY,
         )
     )
+    pulling = syncing(connections)
     return {
         "connections": connections,
-        "syncing": syncing(connections),
-        "shop_domains": dict(domains.tuples().all()),
+        "syncing": pulling or scoring(connections, await latest_score(session, borrower.id)),
+        "summary": "Reading your sales data…" if pulling else "Computing your score…",
+        "shop_domains": {row_id: domain for row_id, domain in domains.all()},
         "platform_names": PLATFORM_NAMES,
     }
 
@@ -96,7 +109,8 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
     borrower = await page_borrower(request, context, session)
     if borrower is None:
         return render(request, context, "signed_out.html", None, {"next_error": None})
-    success, error = connect_outcome(request.query_params)
+    listed = await connections_values(borrower, context, session)
+    success, error = connect_outcome(request.query_params, syncing=listed["syncing"])
     return render(
         request,
         context,
@@ -106,7 +120,7 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             "score": await score_view(session, borrower.id),
             "sub_scores": SUB_SCORES,
             "weights": sub_score_weights(),
-            **await connections_values(borrower, context, session),
+            **listed,
             "page": "dashboard",
             "success": success,
             "error": error,

@@ -32,9 +32,11 @@
   // While a connection is syncing, fetch the list again every few seconds; when every pull has
   // finished, reload once so the score appears.
   var POLL_MS = 3000;
+  var polls = 0;
+  var MAX_POLLS = 200; // ten minutes; after that a reload starts again
   function poll() {
     var list = document.getElementById("connections");
-    if (!list || !list.dataset.pollUrl) return;
+    if (!list || !list.dataset.pollUrl || ++polls > MAX_POLLS) return;
     setTimeout(function () {
       fetch(list.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (response) {

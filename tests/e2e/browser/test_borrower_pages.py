@@ -97,6 +97,9 @@ class TestTikTokShop:
             expect(bar).to_be_visible()
         assert_fits_the_phone(page)
         snap(page, shots, "tiktok-4-score")
+        tab_to(page, "connect-tiktok-shop")  # the focus ring is visible on the button
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"
 
     def test_denied_consent_says_so(self, page: Page, shots: list[Path]) -> None:
         sign_in(page, "deny")
