@@ -27,6 +27,11 @@ from app.models import Borrower
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CSRF = "borrower-page-form"
 CSRF_FIELD = "csrf_token"
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
 
 
 class CsrfRejected(AppError):
@@ -105,6 +110,11 @@ def render(
     )
     # Pages hold the borrower's figures: never cached by a shared cache or the back button.
     response.headers["Cache-Control"] = "no-store"
+    # Only our own script and styles run, and no other site may frame a page to trick a click
+    # on Share or Disconnect. (No form-action: connect forms redirect to the platforms.)
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -40,6 +40,9 @@ class TestSignedOutDashboard:
         assert len(connect) == 3
         assert all(b["aria-describedby"] == "connect-needs-sign-in" for b in connect)
         assert "no-store" in response.headers["cache-control"]
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "script-src 'self';" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
 
 
 class TestDashboard:

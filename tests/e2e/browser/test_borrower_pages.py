@@ -23,10 +23,21 @@ _names = itertools.count(1)
 @pytest.fixture
 def page(browser: Browser, served: Served) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, base_url=served.base_url)
+    problems: list[str] = []
+    opened = context.new_page()
+    # A script error or a blocked script/style (the pages' Content-Security-Policy) fails.
+    opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
-        yield context.new_page()
+        yield opened
     finally:
         context.close()
+    assert not problems, problems
 
 
 def sign_in(page: Page, who: str) -> None:
