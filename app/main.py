@@ -36,6 +36,7 @@ from app.web.connections import router as page_connections_router
 from app.web.pages import STATIC_DIR
 from app.web.pages import router as pages_router
 from app.web.sharing import router as page_sharing_router
+from app.web.wallet import router as page_wallet_router
 from app.webhooks.endpoints import router as webhooks_router
 
 
@@ -130,6 +131,7 @@ def create_app(
         pages_router,
         page_connections_router,
         page_sharing_router,
+        page_wallet_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -61,4 +61,55 @@
     }, POLL_MS);
   }
   poll();
+
+  // Sign-In with Ethereum, shown only when the browser has a wallet: the server writes the
+  // message (with the checksummed address and a fresh nonce), the wallet signs it, and the
+  // SIWE endpoint proves it and sets the session.
+  function errorOf(response) {
+    return response.json().then(
+      function (body) { return (body && body.error && body.error.message) || "status " + response.status; },
+      function () { return "status " + response.status; }
+    );
+  }
+  function hexOf(text) {
+    return "0x" + Array.from(new TextEncoder().encode(text), function (b) {
+      return b.toString(16).padStart(2, "0");
+    }).join("");
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+  async function walletSignIn(button, status) {
+    var wallet = window.ethereum;
+    button.setAttribute("aria-busy", "true");
+    button.disabled = true;
+    status.textContent = "Waiting for your wallet…";
+    try {
+      var accounts = await wallet.request({ method: "eth_requestAccounts" });
+      var chain = parseInt(await wallet.request({ method: "eth_chainId" }), 16);
+      var asked = await post("/sign-in/wallet/message", { address: accounts[0], chainId: chain });
+      if (!asked.ok) throw new Error(await errorOf(asked));
+      var message = (await asked.json()).message;
+      var signature = await wallet.request({ method: "personal_sign", params: [hexOf(message), accounts[0]] });
+      var proven = await post("/api/siwe/verify", { message: message, signature: signature });
+      if (!proven.ok) throw new Error(await errorOf(proven));
+      status.textContent = "Signed in.";
+      window.location.assign("/dashboard");
+    } catch (error) {
+      status.textContent = "Wallet sign-in did not work: " + ((error && error.message) || error) + ".";
+      button.removeAttribute("aria-busy");
+      button.disabled = false;
+    }
+  }
+  var walletButton = document.getElementById("wallet-sign-in");
+  var walletStatus = document.getElementById("wallet-status");
+  if (walletButton && walletStatus && window.ethereum) {
+    walletButton.closest("[hidden]") && walletButton.closest("[hidden]").removeAttribute("hidden");
+    walletButton.addEventListener("click", function () { walletSignIn(walletButton, walletStatus); });
+  }
 })();

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser.conftest import ARTIFACTS, PHONE, Served
@@ -80,6 +82,37 @@ class TestSignedOut:
         expect(page.get_by_label("Your name")).to_be_visible()
         assert_fits_the_phone(page)
         snap(page, shots, "signed-out")
+
+
+# A browser wallet (EIP-1193) whose key lives in the test: personal_sign is answered in Python.
+WALLET = """
+window.ethereum = {
+  request: async ({ method, params }) => {
+    if (method === "eth_requestAccounts") return [window.WALLET_ADDRESS];
+    if (method === "eth_chainId") return "0x1";
+    if (method === "personal_sign") return await window.walletSign(params[0]);
+    throw new Error("unsupported " + method);
+  },
+};
+"""
+
+
+class TestWalletSignIn:
+    def test_a_browser_wallet_signs_in(self, page: Page, shots: list[Path]) -> None:
+        account = Account.create()
+
+        def wallet_sign(hex_message: str) -> str:
+            text = bytes.fromhex(hex_message.removeprefix("0x")).decode()
+            signed = Account.sign_message(encode_defunct(text=text), private_key=account.key)
+            return "0x" + signed.signature.hex().removeprefix("0x")
+
+        page.expose_function("walletSign", wallet_sign)
+        page.add_init_script(f"window.WALLET_ADDRESS = {account.address.lower()!r};" + WALLET)
+        page.goto("/sign-in")
+        page.get_by_role("button", name="Sign in with your Ethereum wallet").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {account.address}")
+        assert_fits_the_phone(page)
+        snap(page, shots, "wallet-signed-in")
 
 
 class TestTikTokShop:
