@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from app.web.messages import ERROR_PARAMS, FALLBACK, PLATFORM_NAMES, connect_error
-from tests.harness import Harness
+from tests.harness import Harness, running_service
 
 # Every code a callback or connect form can put on the dashboard URL, by platform.
 CALLBACK_CODES = {
@@ -91,3 +94,44 @@ class TestShopifyFailures:
         landing = await harness.connect("shopify_steady", headers, scopes=["read_products"])
         assert error_code(landing.headers["location"], "shopify") == "permission_missing"
         assert (await harness.service.get("/api/connections", headers=headers)).json() == []
+
+
+class RegionRewrite(httpx.AsyncBaseTransport):
+    """The platform as seen from a shop in a market TikTok Shop's documentation does not list:
+    Get Authorized Shops answers with that region."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, region: str) -> None:
+        self.inner, self.region = inner, region
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not request.url.path.endswith("/authorization/202309/shops"):
+            return response
+        body = json.loads(await response.aread())
+        for shop in body["data"]["shops"]:
+            shop["region"] = self.region
+        return httpx.Response(response.status_code, json=body)
+
+
+class TestTikTokShopRegion:
+    async def test_a_shop_outside_the_supported_markets_is_region_not_supported(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        async with running_service(
+            database_url, tmp_path, wrap_platform=lambda inner: RegionRewrite(inner, "KR")
+        ) as harness:
+            headers = await harness.sign_in("alice")
+            landing = await harness.connect("steady_us", headers)
+            location = landing.headers["location"]
+            assert error_code(location, "tiktok_shop") == "region_not_supported"
+            assert (await harness.service.get("/api/connections", headers=headers)).json() == []
+            page = await harness.service.get(location, headers=headers)
+            assert "in a region we cannot score yet" in page.text
+
+    async def test_a_documented_market_connects(self, database_url: str, tmp_path: Path) -> None:
+        async with running_service(
+            database_url, tmp_path, wrap_platform=lambda inner: RegionRewrite(inner, "MY")
+        ) as harness:
+            headers = await harness.sign_in("alice")
+            landing = await harness.connect("steady_us", headers)
+            assert landing.headers["location"].endswith("tiktokshop_connected=true")
