@@ -52,7 +52,8 @@ class TestDashboard:
         headers = await harness.sign_in("alice")
         html = (await dashboard(harness, headers)).text
         assert "Hello, alice" in html
-        assert "No score yet" in html
+        assert "No score yet: connect an account below" in html
+        assert "Why there is no score yet" not in html
         assert "No account connected yet." in html
         actions = {f["action"] for f in elements(html).all("form")}
         assert {"/connect/tiktok-shop", "/connect/shopify", "/connect/shopify/token"} <= actions
