@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from app.audit.endpoints import router as audit_router
@@ -31,7 +32,11 @@ from app.lenders.endpoints import router as lenders_router
 from app.reports.endpoints import router as reports_router
 from app.runtime import open_context
 from app.scores.endpoints import router as scores_router
+from app.web.connections import router as page_connections_router
+from app.web.pages import STATIC_DIR
 from app.web.pages import router as pages_router
+from app.web.sharing import router as page_sharing_router
+from app.web.wallet import router as page_wallet_router
 from app.webhooks.endpoints import router as webhooks_router
 
 
@@ -124,8 +129,12 @@ def create_app(
         reports_router,
         audit_router,
         pages_router,
+        page_connections_router,
+        page_sharing_router,
+        page_wallet_router,
     ):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.sandbox.enabled:
         app.mount(SANDBOX_MOUNT, sandbox_app(settings))
     return app

@@ -42,7 +42,17 @@ async def connect_with_code(
         )
     except ConnectorError as exc:
         raise BadGateway(f"Shopify refused the connection: {exc.message}") from None
-    return await _connect(context, session, borrower, callback.shop, tokens)
+    try:
+        return await _connect(context, session, borrower, callback.shop, tokens)
+    except InvalidCredentials as exc:
+        # The store approved, but without read_orders (or the new token does not work): an
+        # answer for the borrower, not a 500.
+        if exc.code == "missing_scope":
+            raise AppError(
+                f"{callback.shop} granted no permission to read orders",
+                code="permission_missing",
+            ) from None
+        raise BadGateway(f"Shopify refused the new token: {exc.message}") from None
 
 
 async def connect_with_token(

@@ -10,7 +10,7 @@ from app.connections.service import store_connection
 from app.context import AppContext
 from app.kit.errors import AppError, BadGateway
 from app.models import Borrower, BusinessConnection
-from connectors.core.errors import ConnectorError
+from connectors.core.errors import ConnectorError, NeedsReauth
 from connectors.core.records import AccountRole, Platform, ShopRecord, TokenSet
 from connectors.core.tokens import MemoryTokenStore
 from connectors.tiktok_shop import auth as tiktok_auth
@@ -19,6 +19,15 @@ from connectors.tiktok_shop.client import TikTokShopClient
 
 class ConnectFailed(AppError):
     """The platform authorized nothing we can use; ``code`` is shown to the borrower."""
+
+
+# The markets TikTok Shop documents (region codes of its regions-and-languages page, each with a
+# currency the scoring converts). A shop elsewhere cannot be scored, so it is not connected.
+SUPPORTED_REGIONS = frozenset(
+    {"BR", "DE", "ES", "FR", "GB", "ID", "IE", "IT", "JP", "MX", "MY", "PH", "SG", "TH", "US", "VN"}
+)
+# TikTok's "the app is not authorized for this API's scope" (reference: error codes).
+_MISSING_SCOPE = 105005
 
 
 async def connect_tiktok_shop(
@@ -35,12 +44,26 @@ async def connect_tiktok_shop(
                 config, context.http, MemoryTokenStore(tokens), clock=context.platform_clock
             )
             accounts = await client.authorized_shops()
+    except NeedsReauth as exc:
+        if exc.code != _MISSING_SCOPE:
+            raise BadGateway(f"TikTok Shop refused the connection: {exc.message}") from None
+        raise ConnectFailed(
+            f"the authorization lacks a permission the service needs ({exc.message})",
+            code="permission_missing",
+        ) from None
     except ConnectorError as exc:
         raise BadGateway(f"TikTok Shop refused the connection: {exc.message}") from None
     if not accounts:
         raise ConnectFailed(
             "this TikTok Shop account has no active shop to connect", code="no_active_shop"
         )
+    supported = [a for a in accounts if not a.region or a.region.upper() in SUPPORTED_REGIONS]
+    if not supported:
+        regions = ", ".join(sorted({a.region for a in accounts}))
+        raise ConnectFailed(
+            f"TikTok Shop region {regions} is not supported", code="region_not_supported"
+        )
+    accounts = supported
     return [
         await _store_account(context, session, borrower, tokens, account) for account in accounts
     ]
