@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, SessionDep
 from app.identity.ratelimit import SignInRateLimit
 from app.kit.errors import AppError, NotAuthenticated
 from app.models import Borrower, BusinessConnection, Score
+from app.reports.chart import revenue_chart_svg
+from app.reports.service import monthly_revenue_by_platform
 from app.scores.endpoints import score_view
 from app.scores.service import latest_score
 from app.web.messages import PLATFORM_NAMES, connect_outcome
@@ -104,6 +107,13 @@ async def connections_values(
     }
 
 
+async def revenue_chart(session: AsyncSession, borrower_id: str) -> Markup | None:
+    """The lender report's chart of monthly revenue per platform, over what the latest score
+    used (none before anything is pulled)."""
+    months = await monthly_revenue_by_platform(session, borrower_id)
+    return revenue_chart_svg(months, chart_id="score-chart") if months else None
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request, context: ContextDep, session: SessionDep) -> Response:
     borrower = await page_borrower(request, context, session)
@@ -125,8 +135,7 @@ async def dashboard(request: Request, context: ContextDep, session: SessionDep) 
             "success": success,
             "error": error,
             "notice": NOTICES.get(request.query_params.get("notice", "")),
-            # The integrator passes the monthly revenue chart (an SVG per platform) here.
-            "chart": None,
+            "chart": await revenue_chart(session, borrower.id),
         },
     )
 

@@ -93,7 +93,10 @@ def check_page(page: Elements) -> None:
     for image in page.all("img"):
         assert "alt" in image
     for svg in page.all("svg"):
-        assert svg.get("aria-hidden") == "true" or svg.get("aria-label")
+        # Decorative, or an image with a name: its own label or elements it points to.
+        named_by = svg.get("aria-labelledby", "").split()
+        assert svg.get("aria-hidden") == "true" or svg.get("aria-label") or named_by
+        assert all(ids[i] == 1 for i in named_by), f"aria-labelledby points nowhere: {named_by}"
     for _, attrs in page.tags:
         assert not any(k.startswith("on") for k in attrs), "inline handlers: use buttons"
     assert not [a for a in page.all("a") if a.get("role") == "button"]

@@ -55,6 +55,7 @@ class TestDashboard:
         assert "No score yet: connect an account below" in html
         assert "Why there is no score yet" not in html
         assert "No account connected yet." in html
+        assert "<figure" not in html  # no chart before anything is pulled
         actions = {f["action"] for f in elements(html).all("form")}
         assert {"/connect/tiktok-shop", "/connect/shopify", "/connect/shopify/token"} <= actions
         assert "/connect/amazon" in actions
@@ -79,6 +80,9 @@ class TestDashboard:
         assert "Data as of" in html
         assert "Steady Goods" in html and "Last synced" in html and "Data window" in html
         assert "data-poll-url" not in html  # nothing to wait for
+        (chart,) = [f for f in page.all("figure") if f.get("class") == "chart"]
+        assert chart["aria-labelledby"] == "chart-caption"
+        assert 'id="score-chart-title"' in html and "TikTok Shop" in html
 
     async def test_the_chart_slot_renders_nothing_without_a_chart(self, harness: Harness) -> None:
         chart = templates.get_template("_score_chart.html")
