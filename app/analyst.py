@@ -20,10 +20,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import db
@@ -128,6 +130,10 @@ def load_scores(database_url: str | None = None, *, history: bool = False) -> pd
 def _run(database_url: str | None, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """``work`` in one read-only session, on a loop of its own in a worker thread."""
     url = database_url or Settings().resolved_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        # SQLite would create an empty file and fail later with "no such table".
+        raise FileNotFoundError(f"no SQLite database at {parsed.database!r}")
 
     async def go() -> T:
         engine = db.create_engine(url)

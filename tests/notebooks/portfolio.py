@@ -25,7 +25,7 @@ SECOND_PULL = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 FIRST_PULL = SECOND_PULL - timedelta(days=30)
 #: The borrower with an account on each platform, and the personas it connects (together below
 #: the top revenue anchor, so the deep dive's revenue scenarios move its score).
-MULTI_PLATFORM = ("three_platforms", ("id_seller", "shopify_eu", "amazon_declining"))
+MULTI_PLATFORM = ("three_platforms", ("id_seller", "shopify_declining", "amazon_declining"))
 
 
 @dataclass(frozen=True)

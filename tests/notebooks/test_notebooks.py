@@ -30,7 +30,7 @@ def executed(name: str, portfolio: Portfolio, workdir: Path) -> nbformat.Noteboo
     """The notebook run top to bottom on a fresh kernel of this interpreter; a failing cell
     raises with its traceback."""
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    env = {**os.environ, "CS_DATABASE_URL": portfolio.database_url, "CS_ENV": "development"}
+    env = {**os.environ, "CS_DATABASE_URL": portfolio.database_url}
     env.pop("MPLBACKEND", None)  # the kernel's inline backend renders the charts as PNG
     client = NotebookClient(
         notebook,
