@@ -29,7 +29,8 @@ class UnknownBorrowersError(LookupError):
 class ScoreRun:
     as_of: datetime
     scores: list[Score]  # the scores appended, one per borrower that has a connected account
-    without_connections: list[str]  # borrowers asked for that have none (recorded as pending)
+    without_connections: list[str]  # borrowers asked for that have none (pending)
+    stored: bool  # appended to the history (scores as of now), or only computed (a past date)
 
 
 def parse_as_of(text: str, now: datetime | None = None) -> datetime:
@@ -65,8 +66,9 @@ async def score_now(
     batch_size: int = 200,
     progress: Callable[[], Progress] | None = None,
 ) -> ScoreRun:
-    """Score ``borrower_ids`` (None: every borrower with a connected account) as of ``as_of``
-    (default now), ``batch_size`` borrowers per transaction.
+    """Score ``borrower_ids`` (None: every borrower with a connected account) as of now and
+    append the scores to the history, ``batch_size`` borrowers per transaction; or, given
+    ``as_of``, compute the scores as of that past date without storing them.
 
     Raises
     ------
@@ -99,11 +101,15 @@ async def score_now(
             task = bar.add_task("scoring", total=len(ids))
             for chunk in batches(ids, batch_size):
                 # One transaction per batch: a failure keeps the batches already stored.
-                async with db.transaction(sessions) as session:
+                async with sessions() as session, session.begin() as batch:
                     scores.extend(await score_borrowers(session, chunk, as_of=when))
+                    if as_of is not None:
+                        # The lender API serves the newest score computed, so a score of a past
+                        # date is shown, never stored: it would replace the current one.
+                        await batch.rollback()
                 bar.advance(task, len(chunk))
         scored = {score.borrower_id for score in scores}
-        return ScoreRun(when, scores, [b for b in ids if b not in scored])
+        return ScoreRun(when, scores, [b for b in ids if b not in scored], as_of is None)
     finally:
         await engine.dispose()
 

@@ -219,6 +219,13 @@ class TestScoreCommand:
         assert result.output.strip() == "error: no borrower no-such-borrower"
         assert stored_scores(database) == []
 
+    def test_a_database_without_the_schema_is_one_clear_line(self, database: str) -> None:
+        result = runner.invoke(cli, ["score", "--all"])
+        assert result.exit_code == 1
+        assert result.output.startswith("error: database error: ")
+        assert "no such table" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
     def test_nothing_to_score_succeeds(self, database: str) -> None:
         runner.invoke(cli, ["db", "upgrade"])
         result = runner.invoke(cli, ["score", "--all"])
@@ -250,7 +257,11 @@ class TestScoreCommand:
         result = runner.invoke(cli, ["score", "--all"], terminal_width=200)
         assert result.exit_code == 0, result.output
         assert "Scores as of" in result.output and "tier A" in result.output
-        # Long before the pull the service had observed none of the facts: pending, not a guess.
+        stored = stored_scores(database)
+        # Long before the pull the service had observed none of the facts: pending, not a guess;
+        # and a score of a past date is only shown, so the lender API keeps the current one.
         earlier = runner.invoke(cli, ["score", "--all", "--as-of", "2020-01-01"])
         assert earlier.exit_code == 0, earlier.output
-        assert "pending" in earlier.output and "tier" not in earlier.output
+        assert "pending (DATA_INCOMPLETE)" in earlier.output and "tier" not in earlier.output
+        assert "shown, not stored" in earlier.output
+        assert stored_scores(database) == stored
