@@ -128,7 +128,7 @@ def load_scores(database_url: str | None = None, *, history: bool = False) -> pd
 
 
 def _run(database_url: str | None, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """``work`` in one read-only session, on a loop of its own in a worker thread."""
+    """``work`` in one session that never commits, on a loop of its own in a worker thread."""
     url = database_url or Settings().resolved_database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():

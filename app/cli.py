@@ -229,6 +229,8 @@ def score(
 
     With --as-of the scores are computed as of that date and shown, not stored: the lender API
     serves the newest score, which a score of a past date must not replace."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.scores.commands import UnknownBorrowersError, parse_as_of, score_now
 
     if bool(borrower) == all_:
@@ -237,8 +239,6 @@ def score(
         when = None if as_of is None else parse_as_of(as_of)
     except ValueError as exc:
         fail(str(exc), 2)
-    from sqlalchemy.exc import SQLAlchemyError
-
     settings = load_settings()
     try:
         run = asyncio.run(score_now(settings, borrower or None, as_of=when, batch_size=batch))

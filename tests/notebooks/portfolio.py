@@ -34,7 +34,7 @@ class Portfolio:
     borrowers: dict[str, tuple[str, ...]]  # borrower name -> the personas it connected
     connections: int
     first_pull: datetime
-    second_pull: datetime
+    last_pull: datetime
 
 
 class TravelClock:
@@ -56,9 +56,17 @@ def borrowers() -> dict[str, tuple[str, ...]]:
     return {**alone, name: personas}
 
 
-async def fill(database_url: str, data_dir: Path) -> Portfolio:
+async def fill(
+    database_url: str,
+    data_dir: Path,
+    plan: dict[str, tuple[str, ...]] | None = None,
+    *,
+    second_pull: bool = True,
+) -> Portfolio:
+    """Connect and pull ``plan`` (borrower name -> personas; default :func:`borrowers`) at
+    FIRST_PULL, then, with ``second_pull``, pull every connection again at SECOND_PULL."""
     clock = TravelClock(FIRST_PULL)
-    plan = borrowers()
+    plan = plan or borrowers()
     async with running_service(
         database_url,
         data_dir,
@@ -72,10 +80,12 @@ async def fill(database_url: str, data_dir: Path) -> Portfolio:
             for persona in personas:
                 landing = await harness.connect(persona, headers)
                 assert "_connected=true" in landing.headers["location"], persona
-        clock.travel_to(SECOND_PULL)
         async with transaction(harness.context.sessions) as session:
             connection_ids = list(await session.scalars(select(BusinessConnection.id)))
-        for connection_id in connection_ids:
-            outcome = await harness.context.jobs.sync_and_score(connection_id)
-            assert outcome.status == "complete", outcome.error
-    return Portfolio(database_url, plan, len(connection_ids), FIRST_PULL, SECOND_PULL)
+        if second_pull:
+            clock.travel_to(SECOND_PULL)
+            for connection_id in connection_ids:
+                outcome = await harness.context.jobs.sync_and_score(connection_id)
+                assert outcome.status == "complete", outcome.error
+    last = SECOND_PULL if second_pull else FIRST_PULL
+    return Portfolio(database_url, plan, len(connection_ids), FIRST_PULL, last)

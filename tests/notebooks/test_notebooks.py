@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from tests.notebooks.portfolio import MULTI_PLATFORM, Portfolio, fill
@@ -70,6 +72,17 @@ def warnings_printed(notebook: nbformat.NotebookNode) -> list[str]:
     ]
 
 
+def assert_portfolio_overview(notebook: nbformat.NotebookNode, portfolio: Portfolio) -> None:
+    out = text(notebook)
+    assert f"borrowers: {len(portfolio.borrowers)}\n" in out
+    assert f"scored: {len(portfolio.borrowers)}, pending: 0" in out
+    assert f"connected accounts: {portfolio.connections}" in out
+    # The personas' stories show in the reasons counted over the portfolio.
+    assert "REVENUE_LOW" in out and "RETURN_RATE_HIGH" in out
+    assert charts(notebook) >= 4
+    assert warnings_printed(notebook) == []
+
+
 class TestCommittedNotebooks:
     def test_the_three_notebooks_are_there(self) -> None:
         assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NAMES)
@@ -83,6 +96,13 @@ class TestCommittedNotebooks:
                 assert cell.outputs == [], (name, cell.id)
                 assert cell.execution_count is None, (name, cell.id)
 
+    def test_the_kernel_is_this_interpreter(self) -> None:
+        """The notebooks run on this virtualenv's Python with this checkout's packages; a
+        user-wide "python3" kernel from another environment would shadow it."""
+        spec = KernelSpecManager().get_kernel_spec("python3")
+        assert Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
+        assert spec.argv[0] in ("python", sys.executable)  # "python" means sys.executable
+
     @pytest.mark.parametrize("name", NAMES)
     def test_each_starts_with_the_one_line_load(self, name: str) -> None:
         notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
@@ -95,14 +115,15 @@ class TestCommittedNotebooks:
 class TestExecutedNotebooks:
     def test_portfolio_overview(self, portfolio: Portfolio, tmp_path: Path) -> None:
         notebook = executed("portfolio_overview", portfolio, tmp_path)
-        out = text(notebook)
-        assert f"borrowers: {len(portfolio.borrowers)}\n" in out
-        assert f"scored: {len(portfolio.borrowers)}, pending: 0" in out
-        assert f"connected accounts: {portfolio.connections}" in out
-        # The personas' stories show in the reasons counted over the portfolio.
-        assert "REVENUE_LOW" in out and "RETURN_RATE_HIGH" in out
-        assert charts(notebook) >= 4
-        assert warnings_printed(notebook) == []
+        assert_portfolio_overview(notebook, portfolio)
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+    def test_portfolio_overview_on_postgresql(self, database_url: str, tmp_path: Path) -> None:
+        """The one-line load on a PostgreSQL URL, with a few personas pulled once (cheap)."""
+        few = {persona: (persona,) for persona in ("steady_us", "high_returns", "shopify_steady")}
+        portfolio = asyncio.run(fill(database_url, tmp_path, few, second_pull=False))
+        assert_portfolio_overview(executed("portfolio_overview", portfolio, tmp_path), portfolio)
 
     def test_borrower_deep_dive(self, portfolio: Portfolio, tmp_path: Path) -> None:
         notebook = executed("borrower_deep_dive", portfolio, tmp_path)
@@ -132,7 +153,7 @@ class TestExecutedNotebooks:
         notebook = executed("model_monitoring", portfolio, tmp_path)
         out = text(notebook)
         borrowers = len(portfolio.borrowers)
-        assert f"{borrowers} borrowers scored as of {portfolio.second_pull:%Y-%m-%d}" in out
+        assert f"{borrowers} borrowers scored as of {portfolio.last_pull:%Y-%m-%d}" in out
         for sub_score in ("revenue", "consistency", "reliability", "growth"):
             assert f"{sub_score} +25%: tier moves" in out
             assert f"{sub_score} -25%: tier moves" in out
