@@ -55,3 +55,10 @@ bench: $(STAMP) ## benchmarks that print their figures (batch scoring, lender AP
 	$(BIN)/python -m bench.scoring_batch --json bench-results/scoring_batch.json
 	.ci/services
 	$(BIN)/python -m bench.lender_load --json bench-results/lender_load.json
+
+.PHONY: notebooks
+notebooks: $(STAMP) ## run the analyst notebooks on CS_DATABASE_URL (default: the service's) into notebooks/out/
+	mkdir -p notebooks/out
+	@status=0; for notebook in notebooks/*.ipynb; do \
+		$(BIN)/jupyter execute --output='out/{notebook_name}' $$notebook || status=1; \
+	done; exit $$status

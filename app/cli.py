@@ -1,5 +1,5 @@
-"""The `creditscore` command: the service, the worker, syncs, the demo, the sandbox, migrations,
-lenders and keys."""
+"""The `creditscore` command: the service, the worker, syncs, scoring, the demo, the sandbox,
+migrations, lenders and keys."""
 
 from __future__ import annotations
 
@@ -207,6 +207,68 @@ def sync(
         raise typer.Exit(1)
 
 
+@cli.command()
+def score(
+    borrower: Annotated[
+        list[str] | None, typer.Argument(metavar="BORROWER_ID...", help="borrower ids (or --all)")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="every borrower with a connected account")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="score as of this past UTC date or time, ISO 8601, without storing the "
+            "scores (default: now, stored); only facts observed by then count",
+        ),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, help="borrowers scored per transaction")] = 200,
+) -> None:
+    """Score borrowers from their stored data and append the scores to the history.
+
+    With --as-of the scores are computed as of that date and shown, not stored: the lender API
+    serves the newest score, which a score of a past date must not replace."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.scores.commands import UnknownBorrowersError, parse_as_of, score_now
+
+    if bool(borrower) == all_:
+        fail("name borrower ids, or give --all (exactly one of them)", 2)
+    try:
+        when = None if as_of is None else parse_as_of(as_of)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    settings = load_settings()
+    try:
+        run = asyncio.run(score_now(settings, borrower or None, as_of=when, batch_size=batch))
+    except UnknownBorrowersError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:  # e.g. unreachable, or not migrated: the driver's first line
+        cause = getattr(exc, "orig", None) or exc
+        fail(f"database error: {str(cause).splitlines()[0]}")
+    if not run.scores and not run.without_connections:
+        console.print("nothing to score: no borrower has a connected account")
+        return
+    table = Table(title=f"Scores as of {run.as_of:%Y-%m-%d %H:%M} UTC")
+    for column in ("outcome", "borrowers", "mean composite"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    outcomes: dict[str, list[float]] = {}
+    for row in run.scores:
+        cause = f" ({row.reasons[0]['code']})" if row.reasons else ""
+        key = f"tier {row.tier}" if row.status == "scored" else f"{row.status}{cause}"
+        outcomes.setdefault(key, []).append(row.composite or 0.0)
+    for key in sorted(outcomes):
+        values = outcomes[key]
+        mean = f"{sum(values) / len(values):.1f}" if key.startswith("tier") else "-"
+        table.add_row(key, str(len(values)), mean)
+    if run.without_connections:
+        table.add_row("pending: no connected account", str(len(run.without_connections)), "-")
+    console.print(table)
+    if not run.stored:
+        console.print("scores as of a past date are shown, not stored")
+
+
 @sandbox_cli.command("serve")
 def sandbox_serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
@@ -252,7 +314,8 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}")
+    # soft_wrap: one line however narrow the terminal, so logs and scripts get it whole
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
+from rich.console import Console
+from rich.progress import Progress
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.config import Settings
+from app.scores.commands import score_now
+from tests.harness import running_service
 
 runner = CliRunner()
 
@@ -119,3 +129,139 @@ class TestJobCommands:
         result = runner.invoke(cli, ["sync", "--due"])
         assert result.exit_code == 0, result.output
         assert "nothing to sync" in result.output
+
+
+def every_command() -> list[tuple[list[str], Any]]:
+    """(argument path, click command) of the app and each of its commands and sub-commands."""
+
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+        yield path, command
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    return list(walk(typer.main.get_command(cli), []))
+
+
+class TestHelpEverywhere:
+    @pytest.mark.parametrize(
+        ("path", "command"),
+        every_command(),
+        ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+    )
+    def test_command_and_its_parameters_are_described(self, path: list[str], command: Any) -> None:
+        result = runner.invoke(cli, [*path, "--help"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert (command.help or "").strip(), f"{path} has no description"
+        first_words = " ".join(command.help.split()[:3])
+        assert first_words in " ".join(result.output.split())
+        for param in command.params:
+            assert (getattr(param, "help", None) or "").strip(), f"{path}: {param.name} has no help"
+            if param.param_type_name == "option":
+                assert param.opts[0] in result.output, (path, param.opts)
+
+    def test_every_command_is_walked(self) -> None:
+        paths = {" ".join(path) for path, _ in every_command()}
+        assert {"run", "worker", "demo", "sandbox serve", "db upgrade", "sync", "score"} <= paths
+        assert {"lenders create", "keys create", "keys revoke", "keys rotate"} <= paths
+
+
+async def connected_borrowers(
+    database: str, tmp_path: Path, personas: tuple[str, ...]
+) -> list[str]:
+    """Borrowers that connected ``personas`` (one each) and were pulled, on ``database``."""
+    ids = []
+    async with running_service(database, tmp_path) as harness:
+        for persona in personas:
+            headers = await harness.sign_in(persona)
+            await harness.connect(persona, headers)
+            ids.append((await harness.service.get("/api/me", headers=headers)).json()["id"])
+        # A borrower who signed in but never connected an account.
+        headers = await harness.sign_in("nothing-connected")
+        ids.append((await harness.service.get("/api/me", headers=headers)).json()["id"])
+    return ids
+
+
+def stored_scores(database: str) -> list[tuple[str, str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT borrower_id, status FROM scores")).all()
+    engine.dispose()
+    return [(row[0], row[1]) for row in rows]
+
+
+class TestScoreCommand:
+    def test_wants_exactly_one_selection(self, database: str) -> None:
+        for args in ([], ["some-id", "--all"]):
+            result = runner.invoke(cli, ["score", *args])
+            assert result.exit_code == 2, args
+            assert "error: name borrower ids, or give --all (exactly one of them)" in result.output
+
+    @pytest.mark.parametrize(
+        ("as_of", "message"),
+        [
+            ("yesterday", "is not an ISO 8601 date"),
+            ("2026-13-01", "is not an ISO 8601 date"),
+            ("2999-01-01", "future"),
+        ],
+    )
+    def test_a_bad_date_is_one_clear_line(self, database: str, as_of: str, message: str) -> None:
+        result = runner.invoke(cli, ["score", "--all", "--as-of", as_of])
+        assert result.exit_code == 2
+        assert result.output.startswith("error: --as-of") and message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+    def test_an_unknown_borrower_scores_nothing(self, database: str) -> None:
+        runner.invoke(cli, ["db", "upgrade"])
+        result = runner.invoke(cli, ["score", "no-such-borrower"])
+        assert result.exit_code == 1
+        assert result.output.strip() == "error: no borrower no-such-borrower"
+        assert stored_scores(database) == []
+
+    def test_a_database_without_the_schema_is_one_clear_line(self, database: str) -> None:
+        result = runner.invoke(cli, ["score", "--all"])
+        assert result.exit_code == 1
+        assert result.output.startswith("error: database error: ")
+        assert "no such table" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+    def test_nothing_to_score_succeeds(self, database: str) -> None:
+        runner.invoke(cli, ["db", "upgrade"])
+        result = runner.invoke(cli, ["score", "--all"])
+        assert result.exit_code == 0, result.output
+        assert "nothing to score" in result.output
+
+    async def test_scores_in_batches_with_progress(self, database: str, tmp_path: Path) -> None:
+        steady, returns, unconnected = await connected_borrowers(
+            database, tmp_path, ("steady_us", "high_returns")
+        )
+        before = stored_scores(database)
+        bar = Progress(console=Console(file=io.StringIO()))
+        run = await score_now(
+            Settings(), [steady, returns, unconnected], batch_size=1, progress=lambda: bar
+        )
+        (task,) = bar.tasks
+        assert task.total == task.completed == 3
+        assert sorted(s.borrower_id for s in run.scores) == sorted([steady, returns])
+        assert all(s.status == "scored" for s in run.scores)
+        assert run.without_connections == [unconnected]
+        added = stored_scores(database)[len(before) :]
+        assert sorted(added) == sorted(
+            [(steady, "scored"), (returns, "scored"), (unconnected, "pending")]
+        )
+
+    def test_all_and_as_of_from_the_command_line(self, database: str, tmp_path: Path) -> None:
+        # The command runs its own event loop, so the borrower is connected before it, on one.
+        asyncio.run(connected_borrowers(database, tmp_path, ("steady_us",)))
+        result = runner.invoke(cli, ["score", "--all"], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert "Scores as of" in result.output and "tier A" in result.output
+        stored = stored_scores(database)
+        # Long before the pull the service had observed none of the facts: pending, not a guess;
+        # and a score of a past date is only shown, so the lender API keeps the current one.
+        earlier = runner.invoke(cli, ["score", "--all", "--as-of", "2020-01-01"])
+        assert earlier.exit_code == 0, earlier.output
+        assert "pending (DATA_INCOMPLETE)" in earlier.output and "tier" not in earlier.output
+        assert "shown, not stored" in earlier.output
+        assert stored_scores(database) == stored
