@@ -108,8 +108,13 @@ async def score_now(
                         # date is shown, never stored: it would replace the current one.
                         await batch.rollback()
                 bar.advance(task, len(chunk))
-        scored = {score.borrower_id for score in scores}
-        return ScoreRun(when, scores, [b for b in ids if b not in scored], as_of is None)
+        # A borrower without a connected account (then) gets a pending score with no accounts.
+        return ScoreRun(
+            when,
+            [score for score in scores if score.connection_ids],
+            [score.borrower_id for score in scores if not score.connection_ids],
+            as_of is None,
+        )
     finally:
         await engine.dispose()
 

@@ -258,10 +258,13 @@ class TestScoreCommand:
         assert result.exit_code == 0, result.output
         assert "Scores as of" in result.output and "tier A" in result.output
         stored = stored_scores(database)
-        # Long before the pull the service had observed none of the facts: pending, not a guess;
+        # Long before the connection the service knew nothing of the shop: pending, not a guess;
         # and a score of a past date is only shown, so the lender API keeps the current one.
-        earlier = runner.invoke(cli, ["score", "--all", "--as-of", "2020-01-01"])
+        earlier = runner.invoke(
+            cli, ["score", "--all", "--as-of", "2020-01-01"], terminal_width=200
+        )
         assert earlier.exit_code == 0, earlier.output
-        assert "pending (DATA_INCOMPLETE)" in earlier.output and "tier" not in earlier.output
+        assert "pending: no connected account" in earlier.output
+        assert "tier" not in earlier.output
         assert "shown, not stored" in earlier.output
         assert stored_scores(database) == stored
