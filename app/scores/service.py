@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.lender_webhooks import outbox as lender_webhooks
 from app.models import BusinessConnection, Score
 from app.models.base import utcnow
 from app.scores.frames import load_frames
@@ -29,9 +30,11 @@ async def score_borrowers(
     # A borrower asked for but without any connection (all disconnected) gets a pending row,
     # so an earlier score never outlives the data it was computed from.
     unconnected = sorted(set(borrower_ids or ()) - set(frames.connections["borrower_id"]))
-    session.add_all(_without_connections(borrower_id, when) for borrower_id in unconnected)
+    pending = [_without_connections(borrower_id, when) for borrower_id in unconnected]
+    session.add_all(pending)
     if frames.connections.empty:
         await session.flush()
+        await lender_webhooks.score_updated(session, pending, at=when)
         return []
     # Pure pandas work: off the event loop, so the API keeps answering while a borrower scores.
     result = await asyncio.to_thread(score_frames, frames, pd.Timestamp(when))
@@ -70,6 +73,8 @@ async def score_borrowers(
     ]
     session.add_all(scores)
     await session.flush()
+    # Granted lenders hear of every stored score, in this transaction (the outbox).
+    await lender_webhooks.score_updated(session, [*pending, *scores], at=when)
     return scores
 
 
