@@ -91,11 +91,9 @@ def body_of(event: LenderWebhookEvent) -> bytes:
 
 def backoff(settings: LenderWebhookSettings, attempts: int, retry_after_s: float | None) -> float:
     """Seconds until the next try after ``attempts`` failed ones: exponential, with jitter."""
-    wait = tenacity.wait_exponential_jitter(
-        initial=settings.retry_wait_s,
-        max=settings.retry_wait_max_s,
-        jitter=settings.retry_jitter_s,
-    )
+    wait = tenacity.wait_exponential(
+        multiplier=settings.retry_wait_s, max=settings.retry_wait_max_s
+    ) + tenacity.wait_random(0, settings.retry_jitter_s)
     state = tenacity.RetryCallState(tenacity.AsyncRetrying(), None, (), {})
     state.attempt_number = attempts
     seconds = float(wait(state))
@@ -153,7 +151,7 @@ async def send_one(
             response = await client.send(request, stream=True)
             try:
                 raw = b""
-                async for chunk in response.aiter_raw():
+                async for chunk in response.aiter_bytes():
                     raw += chunk
                     if len(raw) >= EXCERPT_BYTES:
                         break

@@ -83,6 +83,7 @@ async def emit(
         payload={"id": event_id, "type": event_type, "created_at": _iso(created), "data": data},
     )
     session.add(event)
+    await session.flush()  # the event row first: its deliveries refer to it
     session.add_all(
         LenderWebhookDelivery(
             event_id=event_id,
