@@ -177,7 +177,7 @@ async def send_one(
     return outcome
 
 
-async def _claim(context: AppContext, now: datetime, report: BatchReport) -> list[_Work]:
+async def claim_due(context: AppContext, now: datetime, report: BatchReport) -> list[_Work]:
     settings = context.settings.lender_webhooks
     claim_until = now + timedelta(seconds=settings.timeout_s * 2 + 60)
     keyring: Keyring = context.keyring
@@ -270,7 +270,7 @@ async def deliver_due(context: AppContext, egress: WebhookEgress | None = None) 
     policy = TargetPolicy.of(context.settings)
     now = context.clock()
     report = BatchReport()
-    work = await _claim(context, now, report)
+    work = await claim_due(context, now, report)
     if work:
         limit = asyncio.Semaphore(settings.concurrency)
 

@@ -1,10 +1,11 @@
 """Verifying a delivery on the lender's side: copy this file into your receiver.
 
-It needs only the Python standard library. Call `verify` with the raw request body (the bytes
-as received, before any JSON parsing), the ``Creditscore-Signature`` header and your endpoint's
-secret; it raises `InvalidSignature` unless one of the header's ``v1`` signatures matches and its
-timestamp is within ``tolerance_s`` of your clock. Then deduplicate by the
-``Creditscore-Event-Id`` header (or the body's ``id``): a delivery may arrive more than once.
+It needs only the Python standard library (save it as ``creditscore_verify.py``). Call
+`verify` with the raw request body (the bytes as received, before any JSON parsing), the
+``Creditscore-Signature`` header and your endpoint's secret; it raises `InvalidSignature`
+unless one of the header's ``v1`` signatures matches and its timestamp is within
+``tolerance_s`` of your clock. Then deduplicate by the ``Creditscore-Event-Id`` header (or the
+body's ``id``): a delivery may arrive more than once.
 
     from creditscore_verify import verify, InvalidSignature
 

@@ -322,3 +322,37 @@ def _iso(value: object) -> str:
 
     assert isinstance(value, datetime)
     return value.isoformat().replace("+00:00", "Z")
+
+
+class TestConnectionNeedsReauth:
+    async def test_sent_when_the_platform_revokes_the_authorization(
+        self, harness: Harness, receiver: Receiver
+    ) -> None:
+        lender_id, _, _ = await lender_with_endpoint(harness, receiver)
+        headers = await harness.sign_in("max")
+        await harness.connect("steady_us", headers)
+        (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
+        borrower_id = (await harness.service.get("/api/me", headers=headers)).json()["id"]
+        await grant(harness, headers, lender_id)
+        revoked = await harness.platform.post(
+            "/_sandbox/tiktok_shop/revoke", json={"persona": "steady_us"}
+        )
+        revoked.raise_for_status()
+
+        await harness.context.jobs.enqueue_sync(connection["id"])
+        await harness.context.jobs.drain()
+
+        by_type = {d.event["type"]: d.event for d in receiver.received}
+        event = by_type["connection.needs_reauth"]
+        assert event["data"]["borrower_id"] == borrower_id
+        assert event["data"]["connection"] == {"id": connection["id"], "platform": "tiktok_shop"}
+        assert set(event["data"]) == {"borrower_id", "connection", "reason"}
+        assert event["data"]["reason"]
+        # The re-score that follows is an event of its own.
+        assert "score.updated" in by_type
+
+        # Still needs the seller: a second failed pull is not a second event.
+        await harness.context.jobs.enqueue_sync(connection["id"])
+        await harness.context.jobs.drain()
+        reauths = [d for d in receiver.received if d.event["type"] == "connection.needs_reauth"]
+        assert len(reauths) == 1
