@@ -63,10 +63,12 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class _Work:
+class Claimed:
+    """A delivery a worker has taken: where it goes and what it sends (secrets in memory only)."""
+
     delivery_id: str
     url: str
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...] = field(repr=False)
     event_id: str
     event_type: str
     body: bytes
@@ -125,7 +127,7 @@ async def send_one(
     client: httpx.AsyncClient,
     egress: WebhookEgress,
     policy: TargetPolicy,
-    work: _Work,
+    work: Claimed,
     *,
     timestamp: int,
     timeout_s: float,
@@ -177,11 +179,16 @@ async def send_one(
     return outcome
 
 
-async def claim_due(context: AppContext, now: datetime, report: BatchReport) -> list[_Work]:
+async def claim_due(context: AppContext, now: datetime, report: BatchReport) -> list[Claimed]:
+    """Take up to a batch of due deliveries (moving each a claim period ahead); cancel those
+    whose endpoint was disabled or whose grant ended meanwhile."""
     settings = context.settings.lender_webhooks
-    claim_until = now + timedelta(seconds=settings.timeout_s * 2 + 60)
+    # Long enough for the whole batch to be sent (rounds of `concurrency`, each within the
+    # timeout), so no other worker takes a delivery this one still holds.
+    rounds = -(-settings.batch_size // settings.concurrency)
+    claim_until = now + timedelta(seconds=settings.timeout_s * (rounds + 1) + 60)
     keyring: Keyring = context.keyring
-    work: list[_Work] = []
+    work: list[Claimed] = []
     async with transaction(context.sessions) as session:
         query = (
             select(LenderWebhookDelivery)
@@ -219,7 +226,7 @@ async def claim_due(context: AppContext, now: datetime, report: BatchReport) -> 
                 continue
             delivery.next_attempt_at = claim_until
             work.append(
-                _Work(
+                Claimed(
                     delivery_id=delivery.id,
                     url=endpoint.url,
                     secrets=secrets,
@@ -232,7 +239,7 @@ async def claim_due(context: AppContext, now: datetime, report: BatchReport) -> 
 
 
 async def _record(
-    context: AppContext, results: list[tuple[_Work, Outcome]], report: BatchReport
+    context: AppContext, results: list[tuple[Claimed, Outcome]], report: BatchReport
 ) -> None:
     settings = context.settings.lender_webhooks
     now = context.clock()
@@ -274,7 +281,7 @@ async def deliver_due(context: AppContext, egress: WebhookEgress | None = None) 
     if work:
         limit = asyncio.Semaphore(settings.concurrency)
 
-        async def one(item: _Work) -> tuple[_Work, Outcome]:
+        async def one(item: Claimed) -> tuple[Claimed, Outcome]:
             async with limit:
                 # Signed when sent, not when claimed: a long batch stays inside the receiver's
                 # tolerance window.
