@@ -356,3 +356,22 @@ class TestConnectionNeedsReauth:
         await harness.context.jobs.drain()
         reauths = [d for d in receiver.received if d.event["type"] == "connection.needs_reauth"]
         assert len(reauths) == 1
+
+
+class TestSecretsStayOutOfLogs:
+    async def test_registration_rotation_and_delivery_never_log_a_secret(
+        self, harness: Harness, receiver: Receiver, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level("DEBUG")
+        lender_id, key, endpoint = await lender_with_endpoint(harness, receiver)
+        rotated = await harness.service.post(
+            f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret", headers=bearer(key)
+        )
+        receiver.secrets.append(rotated.json()["secret"])
+        borrower_id, headers = await borrower(harness, "quin")
+        await grant(harness, headers, lender_id)
+        receiver.answers = [500]
+        await store_score(harness, borrower_id)
+        assert receiver.requests == 1 and caplog.records
+        for secret in receiver.secrets:
+            assert secret not in caplog.text
