@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.db import transaction
 from app.kit.crypto import Keyring
 from app.lender_webhooks.reencrypt import reencrypt_endpoint_secrets
@@ -46,3 +50,13 @@ class TestEndpointSecretReencryption:
         async with transaction(harness.context.sessions) as session:
             rows = list(await session.scalars(select(LenderWebhookEndpoint)))
             assert {row.id: endpoint_secrets(retired, row, now) for row in rows} == expected
+
+
+def test_the_cli_reports_endpoint_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CS_DATABASE_URL", f"sqlite:///{tmp_path}/k.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(cli, ["keys", "rotate-encryption"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 0 lender webhook endpoint secret(s)" in result.output
+    assert "secrets still under older keys: none" in result.output
