@@ -83,7 +83,6 @@ class BatchReport:
     claimed: int = 0
     # The batch was full: more may be due right now.
     more: bool = False
-    ids: list[str] = field(default_factory=list)
 
 
 def body_of(event: LenderWebhookEvent) -> bytes:
@@ -254,7 +253,6 @@ async def _record(
             delivery.last_status_code = outcome.status_code
             delivery.last_error = outcome.error
             delivery.last_response_excerpt = outcome.excerpt
-            report.ids.append(delivery.id)
             if outcome.delivered:
                 delivery.status, delivery.delivered_at = "delivered", now
                 delivery.next_attempt_at = None

@@ -29,7 +29,6 @@ from app.models.base import utcnow
 
 SCORE_UPDATED = "score.updated"
 CONNECTION_NEEDS_REAUTH = "connection.needs_reauth"
-EVENT_TYPES = (SCORE_UPDATED, CONNECTION_NEEDS_REAUTH)
 _WROTE = "lender_webhooks.wrote"
 
 

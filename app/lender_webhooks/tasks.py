@@ -17,6 +17,5 @@ async def deliver_webhooks(context: AppContext) -> BatchReport:
         total.retrying += report.retrying
         total.failed += report.failed
         total.cancelled += report.cancelled
-        total.ids.extend(report.ids)
         if not report.more:
             return total
