@@ -403,21 +403,28 @@ def keys_rotate_encryption(
     from app import db
     from app.connections.reencrypt import reencrypt_all
     from app.context import AppContext
+    from app.lender_webhooks.reencrypt import reencrypt_endpoint_secrets
 
-    async def go() -> tuple[int, dict[str, int]]:
+    async def go() -> tuple[int, int, dict[str, int]]:
         settings = load_settings()
         engine = db.create_engine(settings.resolved_database_url)
         try:
             keyring = AppContext.keyring_from(settings)
-            return await reencrypt_all(db.session_factory(engine), keyring, batch)
+            sessions = db.session_factory(engine)
+            done, left = await reencrypt_all(sessions, keyring, batch)
+            endpoints, left_secrets = await reencrypt_endpoint_secrets(sessions, keyring, batch)
+            for key_id, count in left_secrets.items():
+                left[key_id] = left.get(key_id, 0) + count
+            return done, endpoints, left
         finally:
             await engine.dispose()
 
     try:
-        done, left = asyncio.run(go())
+        done, endpoints, left = asyncio.run(go())
     except Exception as exc:  # one clear line, never a traceback with secrets in it
         fail(f"re-encryption stopped: {type(exc).__name__}: {exc}")
     console.print(f"re-encrypted {done} connection(s) under the newest key")
+    console.print(f"re-encrypted {endpoints} lender webhook endpoint secret(s)")
     console.print(f"secrets still under older keys: {left or 'none'}")
 
 

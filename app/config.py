@@ -194,6 +194,34 @@ class JobSettings(BaseModel):
     sync_lease_seconds: int = Field(default=900, ge=5, le=24 * 3600)
 
 
+class LenderWebhookSettings(BaseModel):
+    """Webhooks to lenders: where they may point, how they are sent and retried."""
+
+    # Plain http:// and loopback targets (127.0.0.0/8, ::1, localhost); None: only in
+    # development and test.
+    allow_http_loopback: bool | None = None
+    # Targets on private, link-local, shared or reserved networks (an on-premises receiver);
+    # None: only in development and test. Loopback follows allow_http_loopback.
+    allow_private_networks: bool | None = None
+    # One delivery, connect to last byte read; the receiver should answer at once and work later.
+    timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Retries: exponential backoff with jitter from retry_wait_s, capped at retry_wait_max_s,
+    # until max_attempts or max_age_hours, whichever comes first; then the delivery is failed.
+    max_attempts: int = Field(default=10, ge=1, le=50)
+    max_age_hours: float = Field(default=72, gt=0, le=24 * 30)
+    retry_wait_s: float = Field(default=30, ge=0, le=3600)
+    retry_wait_max_s: float = Field(default=6 * 3600, ge=0, le=48 * 3600)
+    retry_jitter_s: float = Field(default=30, ge=0, le=3600)
+    # After a rotation the previous secret still signs (a second v1=) this long by default.
+    previous_secret_hours: int = Field(default=24, ge=0, le=168)
+    # How many deliveries one job sends (in parallel, at most `concurrency` at once).
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    # How often workers look for deliveries that are due (retries, and any a crash left behind).
+    sweep_cron: str = "* * * * *"
+    max_endpoints_per_lender: int = Field(default=10, ge=1, le=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CS_", env_nested_delimiter="__", extra="ignore", env_file=None
@@ -221,6 +249,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     platform_retries: PlatformRetrySettings = PlatformRetrySettings()
     identity: IdentitySettings = IdentitySettings()
+    lender_webhooks: LenderWebhookSettings = LenderWebhookSettings()
     # The origins a browser may be sent back to after sign-in (open-redirect guard).
     dashboard_path: str = "/dashboard"
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])

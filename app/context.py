@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.kit.crypto import Keyring
 from app.kit.signed import Signer
+from app.lender_webhooks.egress import WebhookEgress
 from app.models.base import utcnow
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class AppContext:
     # The time platform clients sign requests with and run their rate budgets and token
     # expiry on: the wall clock. Tests that move the sandbox's clock move this one with it.
     platform_clock: Callable[[], datetime] = utcnow
+    # Where lender webhooks go out (transport and name resolver; tests inject their own).
+    webhook_egress: WebhookEgress = field(default_factory=WebhookEgress)
     jobs: JobQueue = field(init=False)
 
     @classmethod

@@ -28,6 +28,7 @@ from app.jobs.durable import DurableQueue
 from app.kit.body_limit import BodySizeLimit
 from app.kit.deadline import RequestDeadline
 from app.kit.errors import error_responses, install_error_handler
+from app.lender_webhooks.endpoints import router as lender_webhooks_router
 from app.lenders.endpoints import router as lenders_router
 from app.reports.endpoints import router as reports_router
 from app.runtime import open_context
@@ -127,6 +128,7 @@ def create_app(
         scores_router,
         lenders_router,
         reports_router,
+        lender_webhooks_router,
         audit_router,
         pages_router,
         page_connections_router,

@@ -37,6 +37,9 @@ class JobQueue(Protocol):
     ) -> None:
         """Delete connections with their data (a shop's redaction), then re-score."""
 
+    async def enqueue_lender_webhooks(self) -> None:
+        """Send the lender webhook deliveries that are due (after a commit that wrote some)."""
+
     async def sync_and_score(self, connection_id: str, *, full: bool = False) -> SyncOutcome:
         """The same work in the foreground (CLI, demo, tests)."""
 

@@ -27,13 +27,15 @@ from sqlalchemy.engine import make_url
 from app.config import JobSettings
 from app.context import AppContext
 from app.jobs import tasks
+from app.lender_webhooks import tasks as lender_webhook_tasks
 from app.sync.service import SyncBusy, SyncOutcome, SyncRetryLater
 
 log = structlog.get_logger(__name__)
 
 SYNC_QUEUE = "sync"
 SCORE_QUEUE = "score"
-QUEUES = (SYNC_QUEUE, SCORE_QUEUE)
+WEBHOOK_QUEUE = "lender_webhooks"
+QUEUES = (SYNC_QUEUE, SCORE_QUEUE, WEBHOOK_QUEUE)
 
 
 class Backoff(BaseRetryStrategy):
@@ -57,8 +59,15 @@ def conninfo(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def build_app(context_settings: JobSettings, database_url: str, *, schedule: bool) -> App:
-    """A procrastinate App with our tasks; ``schedule`` adds the periodic refresh."""
+def build_app(
+    context_settings: JobSettings,
+    database_url: str,
+    *,
+    schedule: bool,
+    webhook_sweep_cron: str | None = None,
+) -> App:
+    """A procrastinate App with our tasks; ``schedule`` adds the periodic refresh (and, given
+    its cron, the sweep of due lender webhook deliveries)."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=4))
     retry = Backoff(context_settings)
 
@@ -88,8 +97,19 @@ def build_app(context_settings: JobSettings, database_url: str, *, schedule: boo
             await defer_sync(app, connection_id)
         log.info("refresh_scheduled", connections=len(due))
 
+    @app.task(
+        name="deliver_webhooks",
+        queue=WEBHOOK_QUEUE,
+        pass_context=True,
+        queueing_lock="deliver_webhooks",
+    )
+    async def deliver_webhooks(job: JobContext, timestamp: int = 0) -> None:
+        await lender_webhook_tasks.deliver_webhooks(context_of(job))
+
     if schedule:
         app.periodic(cron=context_settings.refresh_cron, periodic_id="refresh")(refresh_due)
+        if webhook_sweep_cron:
+            app.periodic(cron=webhook_sweep_cron, periodic_id="lender_webhooks")(deliver_webhooks)
     return app
 
 
@@ -109,7 +129,12 @@ class DurableQueue:
     def __init__(self, context: AppContext, *, schedule: bool = False) -> None:
         self._context = context
         settings = context.settings
-        self.app = build_app(settings.jobs, settings.resolved_database_url, schedule=schedule)
+        self.app = build_app(
+            settings.jobs,
+            settings.resolved_database_url,
+            schedule=schedule,
+            webhook_sweep_cron=settings.lender_webhooks.sweep_cron,
+        )
         self._opened = False
 
     async def start(self) -> None:
@@ -133,6 +158,11 @@ class DurableQueue:
         await self.app.configure_task("delete_connections").defer_async(
             connection_ids=list(connection_ids), rescore_ids=list(rescore)
         )
+
+    async def enqueue_lender_webhooks(self) -> None:
+        # One waiting job is enough: it sends everything due when it runs.
+        with contextlib.suppress(AlreadyEnqueued):
+            await self.app.configure_task("deliver_webhooks").defer_async()
 
     async def sync_and_score(self, connection_id: str, *, full: bool = False) -> SyncOutcome:
         return await tasks.sync_and_score(self._context, connection_id, full=full)

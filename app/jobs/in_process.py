@@ -3,8 +3,9 @@
 At most one pull runs per connection in this process (a lock per connection; the database lease
 guards against other processes); a pull requested while one runs is coalesced into one more pull
 after it. Transient failures are retried with exponential backoff (stamina), permanent ones are
-not. A scheduler refreshes due connections at the ticks of ``jobs.refresh_cron``. Jobs do not
-survive a restart: the scheduler finds what is due again, and pulls resume from checkpoints.
+not. A scheduler refreshes due connections at the ticks of ``jobs.refresh_cron``, another sends
+lender webhooks that are due at those of ``lender_webhooks.sweep_cron``. Jobs do not survive a
+restart: the schedulers find what is due again, and pulls resume from checkpoints.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from croniter import croniter
 
 from app.context import AppContext
 from app.jobs import tasks
+from app.lender_webhooks import tasks as lender_webhook_tasks
 from app.sync.service import SyncBusy, SyncOutcome, SyncRetryLater
 
 log = structlog.get_logger(__name__)
@@ -34,10 +36,14 @@ class InProcessQueue:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queued: set[str] = set()
         self._scheduler: asyncio.Task[None] | None = None
+        self._webhook_sweeper: asyncio.Task[None] | None = None
+        self._webhooks_waiting = False
 
     async def start(self) -> None:
         if self._context.settings.jobs.schedule:
-            self._scheduler = asyncio.get_running_loop().create_task(self._schedule())
+            loop = asyncio.get_running_loop()
+            self._scheduler = loop.create_task(self._schedule())
+            self._webhook_sweeper = loop.create_task(self._sweep_webhooks())
 
     def _spawn(self, work: Coroutine[Any, Any, Any], what: str, **about: str) -> None:
         async def run() -> None:
@@ -68,6 +74,25 @@ class InProcessQueue:
         self, connection_ids: Iterable[str], rescore: Iterable[str]
     ) -> None:
         self._spawn(self._delete(list(connection_ids), list(rescore)), "delete_connections")
+
+    async def enqueue_lender_webhooks(self) -> None:
+        if self._webhooks_waiting:
+            return  # a run is already waiting: it sends everything due when it starts
+        self._webhooks_waiting = True
+
+        async def run() -> None:
+            async with self._locks["lender_webhooks"]:
+                self._webhooks_waiting = False
+                await lender_webhook_tasks.deliver_webhooks(self._context)
+
+        self._spawn(run(), "deliver_webhooks")
+
+    async def _sweep_webhooks(self) -> None:
+        """Deliveries due by the clock (retries, and any a crash left behind)."""
+        ticks = croniter(self._context.settings.lender_webhooks.sweep_cron, datetime.now(UTC))
+        while True:
+            await asyncio.sleep(max(0.0, ticks.get_next(float) - datetime.now(UTC).timestamp()))
+            await self.enqueue_lender_webhooks()
 
     async def sync_and_score(self, connection_id: str, *, full: bool = False) -> SyncOutcome:
         self._queued.add(connection_id)
@@ -126,10 +151,10 @@ class InProcessQueue:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.cancel()
+        schedulers = [t for t in (self._scheduler, self._webhook_sweeper) if t is not None]
+        for scheduler in schedulers:
+            scheduler.cancel()
         for task in list(self._tasks):
             task.cancel()
         await self.drain()
-        if self._scheduler is not None:
-            await asyncio.gather(self._scheduler, return_exceptions=True)
+        await asyncio.gather(*schedulers, return_exceptions=True)

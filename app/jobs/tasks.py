@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select
 
 from app.context import AppContext
 from app.db import transaction
+from app.lender_webhooks import outbox as lender_webhooks
 from app.models import BusinessConnection, ConnectionStatus
 from app.scores.service import score_borrowers
 from app.sync import lease
@@ -35,6 +36,8 @@ async def sync_and_score(
 async def rescore(context: AppContext, borrower_id: str) -> None:
     async with transaction(context.sessions) as session:
         await score_borrowers(session, [borrower_id], as_of=context.clock())
+    if lender_webhooks.wrote_deliveries(session):
+        await context.jobs.enqueue_lender_webhooks()
 
 
 async def delete_connections(

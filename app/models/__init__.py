@@ -8,6 +8,9 @@ from app.models.borrower import Borrower
 from app.models.connection import BusinessConnection, ConnectionStatus, SyncState
 from app.models.grant import LenderGrant
 from app.models.lender import Lender
+from app.models.lender_webhook_delivery import LenderWebhookDelivery
+from app.models.lender_webhook_endpoint import LenderWebhookEndpoint
+from app.models.lender_webhook_event import LenderWebhookEvent
 from app.models.oauth_state import OAuthState
 from app.models.order import Order
 from app.models.quarantined_record import QuarantinedRecord
@@ -28,6 +31,9 @@ __all__ = [
     "Lender",
     "LenderApiKey",
     "LenderGrant",
+    "LenderWebhookDelivery",
+    "LenderWebhookEndpoint",
+    "LenderWebhookEvent",
     "OAuthState",
     "Order",
     "QuarantinedRecord",

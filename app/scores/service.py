@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.lender_webhooks import outbox as lender_webhooks
 from app.models import BusinessConnection, Score
 from app.models.base import utcnow
 from app.scores.frames import load_frames
@@ -36,6 +37,7 @@ async def score_borrowers(
     session.add_all(unconnected)
     if frames.connections.empty:
         await session.flush()
+        await lender_webhooks.score_updated(session, unconnected, at=when)
         return unconnected
     # Pure pandas work: off the event loop, so the API keeps answering while a borrower scores.
     result = await asyncio.to_thread(score_frames, frames, pd.Timestamp(when))
@@ -74,6 +76,8 @@ async def score_borrowers(
     ]
     session.add_all(scores)
     await session.flush()
+    # Granted lenders hear of every stored score, in this transaction (the outbox).
+    await lender_webhooks.score_updated(session, [*unconnected, *scores], at=when)
     return unconnected + scores
 
 

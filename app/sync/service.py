@@ -34,6 +34,7 @@ from app.context import AppContext
 from app.db import transaction
 from app.kit.crypto import DecryptionError
 from app.kit.upsert import upsert
+from app.lender_webhooks import outbox as lender_webhooks
 from app.models import BusinessConnection, ConnectionStatus, QuarantinedRecord, SyncRun, SyncState
 from app.sync import lease
 from app.sync.coverage import covered_span
@@ -422,5 +423,13 @@ async def _fail(
             return
         connection.sync_state = SyncState.FAILED.value
         if status is not None:
+            moved = connection.status != status.value
             connection.status = status.value
             connection.status_reason = reason
+            if moved and status is ConnectionStatus.NEEDS_REAUTH:
+                # Granted lenders hear of it in this transaction (the outbox).
+                await lender_webhooks.connection_needs_reauth(
+                    session, connection, reason, at=context.clock()
+                )
+    if lender_webhooks.wrote_deliveries(session):
+        await context.jobs.enqueue_lender_webhooks()
