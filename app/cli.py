@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -328,6 +328,86 @@ def lenders_create(name: Annotated[str, typer.Argument(help="the lender's name")
         return (await create_lender(session, name)).id
 
     console.print(in_transaction(work))
+
+
+@lenders_cli.command("list")
+def lenders_list() -> None:
+    """List lender organizations with their active keys and the borrowers sharing with them."""
+    from sqlalchemy import func, select
+
+    from app.models import Lender, LenderApiKey, LenderGrant
+    from app.models.base import utcnow
+
+    async def work(session: AsyncSession) -> list[tuple[Lender, int, int]]:
+        now = utcnow()
+        keys = (
+            select(func.count(LenderApiKey.id))
+            .where(
+                LenderApiKey.lender_id == Lender.id,
+                LenderApiKey.revoked_at.is_(None),
+                (LenderApiKey.expires_at.is_(None)) | (LenderApiKey.expires_at > now),
+            )
+            .scalar_subquery()
+        )
+        grants = (
+            select(func.count(LenderGrant.id))
+            .where(
+                LenderGrant.lender_id == Lender.id,
+                LenderGrant.revoked_at.is_(None),
+                (LenderGrant.expires_at.is_(None)) | (LenderGrant.expires_at > now),
+            )
+            .scalar_subquery()
+        )
+        rows = await session.execute(select(Lender, keys, grants).order_by(Lender.name))
+        return [(lender, n_keys, n_grants) for lender, n_keys, n_grants in rows]
+
+    table = Table(title="Lenders")
+    table.add_column("id", no_wrap=True)  # whole, to be copied into other commands
+    for column in ("name", "created", "active keys", "sharing borrowers"):
+        table.add_column(column)
+    for lender, n_keys, n_grants in in_transaction(work):
+        table.add_row(
+            lender.id, lender.name, f"{lender.created_at:%Y-%m-%d}", str(n_keys), str(n_grants)
+        )
+    Console(width=max(console.width, 140)).print(table)
+
+
+@keys_cli.command("list")
+def keys_list(lender_id: Annotated[str, typer.Argument(help="the lender's id")]) -> None:
+    """List a lender's API keys (never the keys themselves): scopes, expiry, last use."""
+    from sqlalchemy import select
+
+    from app.models import Lender, LenderApiKey
+
+    async def work(session: AsyncSession) -> list[LenderApiKey]:
+        if await session.get(Lender, lender_id) is None:
+            fail(f"no lender {lender_id}")
+        return list(
+            await session.scalars(
+                select(LenderApiKey)
+                .where(LenderApiKey.lender_id == lender_id)
+                .order_by(LenderApiKey.created_at)
+            )
+        )
+
+    def when(moment: datetime | None) -> str:
+        return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+    table = Table(title=f"Keys of lender {lender_id}")
+    table.add_column("key id", no_wrap=True)
+    for column in ("name", "scopes", "created", "expires", "last used", "revoked"):
+        table.add_column(column)
+    for key in in_transaction(work):
+        table.add_row(
+            key.id,
+            key.name or "-",
+            " ".join(key.scopes),
+            when(key.created_at),
+            when(key.expires_at),
+            when(key.last_used_at),
+            when(key.revoked_at),
+        )
+    Console(width=max(console.width, 160)).print(table)
 
 
 @keys_cli.command("create")

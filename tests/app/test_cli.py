@@ -63,8 +63,22 @@ class TestOperatorCommands:
         lines = dict(line.split(": ", 1) for line in issued.output.strip().splitlines())
         assert lines["key (shown once)"].startswith("csk_")
 
+        listed = runner.invoke(cli, ["lenders", "list"], terminal_width=200)
+        assert listed.exit_code == 0, listed.output
+        (row,) = [line for line in listed.output.splitlines() if lender_id in line]
+        assert "Acme Capital" in row and row.split("│")[4].strip() == "1"  # one active key
+        keys = runner.invoke(cli, ["keys", "list", lender_id], terminal_width=200)
+        assert keys.exit_code == 0, keys.output
+        assert lines["key id"] in keys.output and "underwriting" in keys.output
+        assert "scores:read" in keys.output and "csk_" not in keys.output  # never the key
+
         revoked = runner.invoke(cli, ["keys", "revoke", lines["key id"]])
         assert revoked.exit_code == 0 and "revoked" in revoked.output
+        listed = runner.invoke(cli, ["lenders", "list"], terminal_width=200)
+        (row,) = [line for line in listed.output.splitlines() if lender_id in line]
+        assert row.split("│")[4].strip() == "0"
+        missing = runner.invoke(cli, ["keys", "list", "no-such-lender"])
+        assert missing.exit_code == 1 and "error: no lender no-such-lender" in missing.output
         again = runner.invoke(cli, ["keys", "revoke", lines["key id"]])
         assert again.exit_code == 1
         assert "no active key" in again.output
@@ -162,7 +176,8 @@ class TestHelpEverywhere:
     def test_every_command_is_walked(self) -> None:
         paths = {" ".join(path) for path, _ in every_command()}
         assert {"run", "worker", "demo", "sandbox serve", "db upgrade", "sync", "score"} <= paths
-        assert {"lenders create", "keys create", "keys revoke", "keys rotate"} <= paths
+        assert {"lenders create", "lenders list", "keys create", "keys list"} <= paths
+        assert {"keys revoke", "keys rotate"} <= paths
 
 
 async def connected_borrowers(
