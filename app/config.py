@@ -128,6 +128,11 @@ class IdentitySettings(BaseModel):
     supabase_jwks_url: str = ""
     supabase_issuer: str = ""
     supabase_audience: str = "authenticated"
+    # Email sign-in from the borrower pages (a Supabase magic link) also needs the project's URL
+    # (https://<project>.supabase.co) and its anon key. The anon key is public by design, but it
+    # stays out of logs like every key.
+    supabase_url: str = ""
+    supabase_anon_key: SecretStr | None = None
     # Sign-In with Ethereum: empty domain means the host of CS_PUBLIC_BASE_URL.
     siwe_domain: str = ""
     siwe_chain_ids: list[int] = Field(default_factory=lambda: [1], min_length=1)
@@ -154,6 +159,12 @@ class IdentitySettings(BaseModel):
             self.supabase_jwks or self.supabase_jwks_url
         )
         return has_key and bool(self.supabase_issuer)
+
+    @property
+    def supabase_email_enabled(self) -> bool:
+        return (
+            self.supabase_enabled and bool(self.supabase_url) and self.supabase_anon_key is not None
+        )
 
 
 class PlatformRetrySettings(BaseModel):

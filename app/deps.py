@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import AppContext
@@ -19,6 +19,21 @@ from app.models import Borrower
 
 SESSION_COOKIE = "cs_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600
+
+
+def start_session(response: Response, context: AppContext, borrower_id: str) -> str:
+    """Sign ``borrower_id`` in on ``response``: the session cookie every sign-in sets (HTTP
+    only, same-site lax, secure on https); returns the session token for API clients."""
+    token = context.signer.dumps(borrower_id, SESSION)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=context.settings.public_base_url.startswith("https://"),
+    )
+    return token
 
 
 def get_context(request: Request) -> AppContext:

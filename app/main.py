@@ -34,6 +34,7 @@ from app.reports.endpoints import router as reports_router
 from app.runtime import open_context
 from app.scores.endpoints import router as scores_router
 from app.web.connections import router as page_connections_router
+from app.web.email_sign_in import router as page_email_sign_in_router
 from app.web.pages import STATIC_DIR
 from app.web.pages import router as pages_router
 from app.web.sharing import router as page_sharing_router
@@ -134,6 +135,7 @@ def create_app(
         page_connections_router,
         page_sharing_router,
         page_wallet_router,
+        page_email_sign_in_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.borrowers.service import get_or_create
-from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, CurrentBorrower, SessionDep
+from app.deps import ContextDep, CurrentBorrower, SessionDep, start_session
 from app.identity.ratelimit import SignInRateLimit
 from app.kit.errors import NotAuthenticated, NotFound, error_responses
 from app.kit.signed import SESSION, SIGN_IN_LINK, InvalidToken
@@ -74,14 +74,7 @@ async def dev_sign_in_link(
     except InvalidToken:
         raise NotAuthenticated("this sign-in link is invalid or expired") from None
     response = RedirectResponse(context.settings.dashboard_path, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        context.signer.dumps(borrower_id, SESSION),
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.public_base_url.startswith("https://"),
-    )
+    start_session(response, context, borrower_id)
     return response
 
 

@@ -14,11 +14,10 @@ from pydantic import BaseModel, Field
 
 from app.borrowers.service import get_or_create
 from app.config import Settings
-from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, SessionDep
+from app.deps import ContextDep, SessionDep, start_session
 from app.identity import nonces, siwe
 from app.identity.ratelimit import SignInRateLimit
 from app.kit.errors import error_responses
-from app.kit.signed import SESSION
 
 router = APIRouter(tags=["identity"])
 
@@ -83,13 +82,5 @@ async def siwe_verify(
     # Only a proven signature spends the nonce.
     await nonces.consume(session, wallet.nonce, now)
     borrower = await get_or_create(session, f"siwe:{wallet.address}", wallet.address)
-    token = context.signer.dumps(borrower.id, SESSION)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.public_base_url.startswith("https://"),
-    )
+    token = start_session(response, context, borrower.id)
     return SessionOut(borrower_id=borrower.id, session_token=token)

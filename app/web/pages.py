@@ -24,7 +24,7 @@ from app.borrowers.endpoints import DevSignIn, dev_sign_in
 from app.connections.endpoints import ConnectionOut, list_connections
 from app.connections.platforms import SHOPIFY
 from app.context import AppContext
-from app.deps import SESSION_COOKIE, SESSION_MAX_AGE_S, ContextDep, SessionDep
+from app.deps import SESSION_COOKIE, ContextDep, SessionDep, start_session
 from app.identity.ratelimit import SignInRateLimit
 from app.kit.errors import AppError, NotAuthenticated
 from app.models import Borrower, BusinessConnection, Score
@@ -184,14 +184,7 @@ async def dev_sign_in_form(
     except AppError as exc:  # outside development the route does not exist
         return again(exc.message, exc.status_code)
     response = RedirectResponse("/dashboard", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.session_token,
-        max_age=SESSION_MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=context.settings.public_base_url.startswith("https://"),
-    )
+    start_session(response, context, signed_in.borrower_id)
     return response
 
 

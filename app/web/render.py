@@ -104,6 +104,7 @@ def render(
         "borrower": borrower,
         "csrf_token": csrf_token(context, borrower.id) if borrower else "",
         "development": context.settings.is_development,
+        "email_sign_in": context.settings.identity.supabase_email_enabled,
     }
     response = templates.TemplateResponse(
         request, name, {**shared, **(values or {})}, status_code=status_code

@@ -106,6 +106,27 @@
       button.disabled = false;
     }
   }
+  // Email sign-in: the emailed link lands here with the Supabase session in the #fragment,
+  // which never reaches the server. Take the access token out of the address bar (and the
+  // history), then post it so the server can verify it and set the session.
+  var finish = document.getElementById("email-sign-in-finish");
+  var finishStatus = document.getElementById("email-sign-in-status");
+  if (finish && finishStatus) {
+    var fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    history.replaceState(null, "", window.location.pathname);
+    var accessToken = fragment.get("access_token");
+    var problem = fragment.get("error_description") || fragment.get("error");
+    if (accessToken) {
+      finish.elements.namedItem("access_token").value = accessToken;
+      finishStatus.textContent = "Signing you in…";
+      finish.submit();
+    } else if (problem) {
+      finishStatus.textContent = "This sign-in link did not work (" + problem + "). Ask for a new one on the sign-in page.";
+    } else {
+      finishStatus.textContent = "Open the link from your sign-in email to sign in, or ask for a new one on the sign-in page.";
+    }
+  }
+
   var walletButton = document.getElementById("wallet-sign-in");
   var walletStatus = document.getElementById("wallet-status");
   if (walletButton && walletStatus && window.ethereum) {

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.app.identity.tokens import ISSUER, JWT_SECRET
 from tests.servers import CLI, ROOT, free_port
 
 CHROMIUM = Path(os.environ.get("CS_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -58,6 +59,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             "CS_DATABASE_URL": f"sqlite:///{(data / 'creditscore.db').as_posix()}",
             "CS_PUBLIC_BASE_URL": base,
             "CS_LOG_LEVEL": "WARNING",
+            # Email sign-in on (a Supabase project that is never called: the tests follow the
+            # emailed link's landing page with a token they sign with the project's secret).
+            "CS_IDENTITY__SUPABASE_JWT_SECRET": JWT_SECRET,
+            "CS_IDENTITY__SUPABASE_ISSUER": ISSUER,
+            "CS_IDENTITY__SUPABASE_URL": "https://demo-project.supabase.co",
+            "CS_IDENTITY__SUPABASE_ANON_KEY": "anon-public-key",
         }
     )
     out = data / "run.log"

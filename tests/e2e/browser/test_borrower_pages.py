@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from playwright.sync_api import Browser, Page, expect
 
+from tests.app.identity.tokens import claims, hs256
 from tests.e2e.browser.conftest import ARTIFACTS, PHONE, Served
 
 pytestmark = pytest.mark.slow
@@ -72,6 +74,32 @@ def tab_to(page: Page, element_id: str, limit: int = 30) -> None:
 
 def wait_for_score(page: Page) -> None:
     expect(page.locator(".score .value")).to_be_visible(timeout=SCORE_TIMEOUT_MS)
+
+
+class TestEmailSignIn:
+    def test_the_emailed_link_signs_in_and_leaves_no_token_behind(
+        self, page: Page, shots: list[Path]
+    ) -> None:
+        page.goto("/sign-in")
+        expect(page.get_by_label("Email address")).to_be_visible()
+        token = hs256(claims(datetime.now(UTC), sub=f"email-user-{next(_names)}"))
+        # Where Supabase's link lands: the session in the fragment, which only the page reads.
+        page.goto(f"/sign-in/supabase#access_token={token}&token_type=bearer&type=magiclink")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Hello", timeout=10_000)
+        assert page.url.endswith("/dashboard")
+        page.go_back()  # the landing page's address no longer holds the token
+        assert "access_token" not in page.url
+        assert_fits_the_phone(page)
+        snap(page, shots, "email-signed-in")
+
+    def test_an_expired_link_says_so(self, page: Page, shots: list[Path]) -> None:
+        page.goto(
+            "/sign-in/supabase#error=access_denied&error_code=otp_expired"
+            "&error_description=Email+link+is+invalid+or+has+expired"
+        )
+        expect(page.get_by_role("status")).to_contain_text("Email link is invalid or has expired")
+        assert "#" not in page.url
+        snap(page, shots, "email-link-expired")
 
 
 class TestSignedOut:
