@@ -9,7 +9,8 @@ borrower over a sample and extrapolates that loop to every borrower. It prints o
 seconds, order rows per second, the loop ratio and the process's peak resident memory;
 ``--json PATH`` writes the same figures. It then computes the monthly revenue aggregates of the
 same frames in DuckDB SQL (:mod:`bench.scoring_sql`, the lower bound for this work) and prints
-the ratio of the pandas end-to-end time to the DuckDB query time.
+the ratio of the pandas end-to-end time to the DuckDB query time. ``--dask`` also times the
+batch on a Dask LocalCluster (:mod:`bench.scoring_dask`).
 
 This is a benchmark that prints figures, never a test that depends on timing.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.scoring_dask import dask_seconds
 from bench.scoring_sql import monthly_revenue_sql
 from scoring import Frames, score_frames
 from scoring.fx import NS_PER_DAY
@@ -279,6 +281,8 @@ class BenchResult:
     sql_order_rows_per_second: float
     score_vs_sql: float
     sql_max_abs_diff_usd: float
+    dask_seconds: float | None = None
+    dask_order_rows_per_second: float | None = None
 
 
 def _peak_rss_mib() -> float:
@@ -286,7 +290,9 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run(borrowers: int, orders_per_borrower: int, loop_sample: int, seed: int = 7) -> BenchResult:
+def run(
+    borrowers: int, orders_per_borrower: int, loop_sample: int, seed: int = 7, dask: bool = False
+) -> BenchResult:
     """Generate, score in one batch, score a sample one borrower at a time; the figures."""
     started = time.perf_counter()
     frames = generate_frames(borrowers, orders_per_borrower, seed)
@@ -304,6 +310,7 @@ def run(borrowers: int, orders_per_borrower: int, loop_sample: int, seed: int = 
     for single in singles:
         score_frames(single, AS_OF)
     per_borrower = (time.perf_counter() - started) / len(singles)
+    peak_rss = _peak_rss_mib()  # of the pandas runs, before DuckDB and Dask add theirs
 
     # DuckDB after the pandas runs, so neither warms the other's caches; registration is
     # reported apart from the query (see bench.scoring_sql).
@@ -314,6 +321,7 @@ def run(borrowers: int, orders_per_borrower: int, loop_sample: int, seed: int = 
     diff = np.abs(sql_monthly[scored] - scores["monthly_revenue_usd"].to_numpy()[scored])
 
     order_rows = len(frames.orders)
+    dask_s = dask_seconds(frames, AS_OF, scores) if dask else None
     other = sum(len(getattr(frames, n)) for n in Frames.SCHEMAS) - order_rows
     extrapolated = per_borrower * borrowers
     return BenchResult(
@@ -327,12 +335,14 @@ def run(borrowers: int, orders_per_borrower: int, loop_sample: int, seed: int = 
         loop_seconds_per_borrower=round(per_borrower, 5),
         loop_seconds_extrapolated=round(extrapolated, 1),
         speedup_vs_loop=round(extrapolated / batch, 1),
-        peak_rss_mib=round(_peak_rss_mib(), 1),
+        peak_rss_mib=round(peak_rss, 1),
         sql_prepare_seconds=round(sql.prepare_seconds, 3),
         sql_query_seconds=round(sql.query_seconds, 3),
         sql_order_rows_per_second=round(order_rows / sql.query_seconds, 1),
         score_vs_sql=round(batch / sql.query_seconds, 2),
         sql_max_abs_diff_usd=float(diff.max()) if diff.size else 0.0,
+        dask_seconds=None if dask_s is None else round(dask_s, 3),
+        dask_order_rows_per_second=None if dask_s is None else round(order_rows / dask_s, 1),
     )
 
 
@@ -344,8 +354,9 @@ def main(argv: Sequence[str] | None = None) -> BenchResult:
     parser.add_argument("--loop-sample", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--dask", action="store_true", help="also score on a Dask LocalCluster")
     args = parser.parse_args(argv)
-    result = run(args.borrowers, args.orders_per_borrower, args.loop_sample, args.seed)
+    result = run(args.borrowers, args.orders_per_borrower, args.loop_sample, args.seed, args.dask)
     print(f"borrowers                 {result.borrowers:,}")
     print(f"order rows                {result.order_rows:,} (+{result.other_rows:,} other rows)")
     print(f"generate                  {result.generate_seconds:.2f} s (not timed below)")
@@ -367,6 +378,11 @@ def main(argv: Sequence[str] | None = None) -> BenchResult:
         f"pandas vs DuckDB          {result.score_vs_sql:,.2f}x the time "
         f"(monthly revenue agrees within {result.sql_max_abs_diff_usd:.4f} USD)"
     )
+    if result.dask_seconds is not None:
+        print(
+            f"Dask LocalCluster         {result.dask_seconds:.2f} s, "
+            f"{result.dask_order_rows_per_second:,.0f} order rows/s (same scores)"
+        )
     if args.json is not None:
         args.json.write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
     return result
