@@ -50,11 +50,9 @@ golden: $(STAMP) ## regenerate the persona golden scores after a deliberate mode
 	CS_REGENERATE_GOLDEN=1 $(BIN)/pytest -q tests/e2e/test_persona_golden.py
 	git diff --stat tests/e2e/golden
 
-bench: $(STAMP) ## benchmarks that print their figures (batch scoring, lender API load); results in bench-results/
-	mkdir -p bench-results
-	$(BIN)/python -m bench.scoring_batch --json bench-results/scoring_batch.json
+bench: $(STAMP) ## run every benchmark, print its figures; report in bench-results/report.md and .json
 	.ci/services
-	$(BIN)/python -m bench.lender_load --json bench-results/lender_load.json
+	$(BIN)/python -m bench.suite --results bench-results
 
 .PHONY: notebooks
 notebooks: $(STAMP) ## run the analyst notebooks on CS_DATABASE_URL (default: the service's) into notebooks/out/

@@ -140,6 +140,13 @@ class IdentitySettings(BaseModel):
     # Sign-in attempts per client address, in `limits` notation ("10/minute", "100/hour").
     # Empty means 10/minute, or 1000/minute in development and test.
     sign_in_rate_limit: str = ""
+    # Where the attempts are counted, as a `limits` storage URI. "memory://" counts in each
+    # process; with several service processes (behind a load balancer) set a shared store, e.g.
+    # "redis://127.0.0.1:6379/0" (`pip install 'creditscore[redis]'`), or each process grants
+    # its own attempts and an attacker gets as many times the limit as there are processes.
+    rate_limit_storage: str = "memory://"
+    # What the keys in a shared store start with: deployments sharing one Redis need their own.
+    rate_limit_key_prefix: str = Field(default="creditscore-sign-in", min_length=1, max_length=64)
 
     @field_validator("sign_in_rate_limit")
     @classmethod
@@ -151,6 +158,23 @@ class IdentitySettings(BaseModel):
                 parse(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not a rate limit such as 10/minute") from None
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage_known(cls, value: str) -> str:
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+
+        problem = f"{value!r} is not a limits storage URI such as memory:// or redis://host:6379/0"
+        if value.startswith("async+"):
+            raise ValueError(problem)
+        try:
+            # Builds the client (Redis connects lazily): an unknown scheme or a missing driver
+            # package is said at start-up, not at the first sign-in.
+            storage_from_string(value)
+        except ConfigurationError as exc:
+            raise ValueError(f"{problem} ({exc})") from None
         return value
 
     @property

@@ -1,8 +1,11 @@
-"""Brute-force protection: sign-in attempts per client address, in process, over a moving window.
+"""Brute-force protection: sign-in attempts per client address over a moving window.
 
-Built on `limits` (moving window, memory storage): one limiter per running app, so each test's
-service starts with a clean slate. The client address is what the ASGI server reports; behind a
-proxy, run the server with its trusted-proxy option so that address is the real client's.
+Built on `limits` (moving window): one limiter per running app. Attempts are counted where
+``CS_IDENTITY__RATE_LIMIT_STORAGE`` says: in the process by default (each test's service starts
+with a clean slate), or in a store the service's processes share (Redis), so that running
+several processes behind a load balancer does not multiply the limit. The client address is
+what the ASGI server reports; behind a proxy, run the server with its trusted-proxy option so
+that address is the real client's.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from app.config import Settings
@@ -43,14 +46,22 @@ async def render_rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
 
 
 class SignInLimiter:
-    def __init__(self, limit: str):
+    def __init__(
+        self, limit: str, storage: str = "memory://", key_prefix: str = "creditscore-sign-in"
+    ):
         self.item: RateLimitItem = parse(limit)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        options = {} if storage.startswith("memory") else {"key_prefix": key_prefix}
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage, **options))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SignInLimiter:
+        identity = settings.identity
         default = DEVELOPMENT_LIMIT if settings.is_development else PRODUCTION_LIMIT
-        return cls(settings.identity.sign_in_rate_limit or default)
+        return cls(
+            identity.sign_in_rate_limit or default,
+            identity.rate_limit_storage,
+            identity.rate_limit_key_prefix,
+        )
 
     def hit(self, endpoint: str, client: str) -> None:
         """Count one attempt; raises `RateLimited` once the window is full."""
