@@ -309,7 +309,7 @@ def print_result(r: LenderApiResult) -> None:
     print(f"database                  {r.database}, {r.borrowers} borrowers")
     print(
         f"server                    {r.workers} uvicorn worker process(es) for both endpoints, "
-        "as `creditscore run` serves"
+        "with the uvicorn options and limits of `creditscore run`"
     )
     print(
         f"machine                   {r.load_generator}; load average "
