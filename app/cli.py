@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp
 
 from app.config import Settings
 
@@ -71,8 +72,6 @@ def run(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
     """Run the service (migrations are applied first)."""
-    import uvicorn
-
     from app import db
     from app.bootstrap import demo_access
     from app.main import create_app
@@ -100,11 +99,23 @@ def run(
         ):
             if line:
                 typer.echo(line)
+    serve(create_app(settings, migrate=False), host, port)
+
+
+def serve(
+    app: ASGIApp | str, host: str, port: int, *, workers: int = 1, factory: bool = False
+) -> None:
+    """Serve ``app`` (an app, or the import string of one or of its factory) under uvicorn as
+    `creditscore run` does: these limits and logging. Benchmarks serve their app through here."""
+    import uvicorn
+
     # Access logs stay off: OAuth callbacks carry authorization codes in their query string.
     uvicorn.run(
-        create_app(settings, migrate=False),
+        app,
         host=host,
         port=port,
+        workers=workers,
+        factory=factory,
         log_level="warning",
         access_log=False,
         **SERVER_LIMITS,

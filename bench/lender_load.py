@@ -3,8 +3,9 @@
 Run ``python -m bench.lender_load`` (defaults: PostgreSQL, 64 concurrent readers, 60 s). It
 starts the real service (`creditscore run` under uvicorn, the sandbox mounted, default settings)
 on a free port of 127.0.0.1, on a throwaway PostgreSQL database (``--database sqlite`` for the
-embedded default), seeds it through its own API (:mod:`bench.seed`: a borrower per sandbox
-persona of the three platforms, a lender with an API key, grants), then for ``--duration``
+embedded default; on PostgreSQL the server also runs a job worker, as a one-machine deployment
+does, or no sync would ever run), seeds it through its own API (:mod:`bench.seed`: a borrower per
+sandbox persona of the three platforms, a lender with an API key, grants), then for ``--duration``
 seconds reads ``GET /v1/borrowers/{id}/score`` with the lender's key from a separate process
 (:mod:`bench.loadgen`) while this process triggers syncs and posts signed Shopify webhooks at a
 steady rate (:mod:`bench.background`).

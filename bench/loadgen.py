@@ -1,12 +1,15 @@
-"""A closed-loop HTTP load generator, run in its own process: N workers, each sending its next
-GET as soon as the previous answer arrives, for a fixed duration.
+"""A closed-loop HTTP load generator, run in its own process: N workers, each on its own
+keep-alive connection, sending its next GET as soon as the previous answer arrives, for a fixed
+duration.
 
 It measures one thing well: latency and throughput of GET requests against a server on loopback.
 :func:`run_load` starts ``python -m bench.loadgen`` in a subprocess (so the generator never shares
 an event loop, or a core's GIL, with the caller), hands it a :class:`LoadSpec` as JSON on standard
 input (headers carry credentials, which must not appear in a process list), and reads back a
-:class:`LoadReport`. Any answer outside 2xx and any transport error (refused, reset, timeout)
-counts as an error, with the first few kept as samples naming the request.
+:class:`LoadReport`. Any answer outside 2xx and any transport error (refused, reset, timeout, an
+answer that is not HTTP) counts as an error, with the first few kept as samples naming the
+request. Requests go through :mod:`bench.http1`, a client light enough that the server, not the
+generator, sets the pace (the report carries the generator's own CPU time to show it).
 
 Other benchmarks reuse it as is: a different path list or headers is a different target.
 """
@@ -23,8 +26,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import httpx
 import numpy as np
+
+from bench.http1 import HttpConnection, ProtocolError, build_get, host_and_port
 
 __all__ = ["LoadReport", "LoadSpec", "generate", "run_load"]
 
@@ -68,7 +72,21 @@ class LoadReport:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    # CPU seconds the generator itself used: near its wall time, the generator set the pace.
+    client_cpu_s: float
     error_samples: list[str]
+
+
+@dataclass(frozen=True)
+class _Target:
+    host: str
+    port: int
+    requests: list[bytes]  # the bytes of each path's request, built once
+
+    @classmethod
+    def of(cls, spec: LoadSpec) -> _Target:
+        host, port = host_and_port(spec.base_url)
+        return cls(host, port, [build_get(host, port, p, spec.headers) for p in spec.paths])
 
 
 class _Tally:
@@ -84,51 +102,57 @@ class _Tally:
 
 
 async def _worker(
-    client: httpx.AsyncClient, spec: LoadSpec, start: int, deadline: float, tally: _Tally
+    target: _Target, spec: LoadSpec, start: int, deadline: float, tally: _Tally
 ) -> None:
     i = start
-    while time.perf_counter() < deadline:
-        path = spec.paths[i % len(spec.paths)]
-        i += spec.concurrency
-        began = time.perf_counter()
-        try:
-            response = await client.get(path)
-        except httpx.HTTPError as exc:
-            tally.transport_errors += 1
-            tally.sample(f"GET {path}: {type(exc).__name__}: {exc}")
-            # A refused connection returns at once: do not spin on a dead server.
-            await asyncio.sleep(0.05)
-            continue
-        tally.latencies.append(time.perf_counter() - began)
-        tally.statuses[response.status_code] += 1
-        if not response.is_success:
-            tally.sample(f"GET {path}: {response.status_code} {response.text[:300]!r}")
+    connection: HttpConnection | None = None
+    try:
+        while time.perf_counter() < deadline:
+            path = spec.paths[i % len(spec.paths)]
+            request = target.requests[i % len(spec.paths)]
+            i += spec.concurrency
+            began = time.perf_counter()
+            try:
+                async with asyncio.timeout(spec.timeout_s):
+                    if connection is None:
+                        connection = await HttpConnection.open(target.host, target.port)
+                    answer = await connection.send(request)
+            except (OSError, TimeoutError, ProtocolError) as exc:
+                tally.transport_errors += 1
+                tally.sample(f"GET {path}: {type(exc).__name__}: {exc}")
+                if connection is not None:
+                    connection.close()
+                    connection = None
+                # A refused connection returns at once: do not spin on a dead server.
+                await asyncio.sleep(0.05)
+                continue
+            tally.latencies.append(time.perf_counter() - began)
+            tally.statuses[answer.status] += 1
+            if not 200 <= answer.status < 300:
+                tally.sample(f"GET {path}: {answer.status} {answer.body[:300]!r}")
+            if not answer.keep_alive:
+                connection.close()
+                connection = None
+    finally:
+        if connection is not None:
+            connection.close()
 
 
-async def generate(spec: LoadSpec, transport: httpx.AsyncBaseTransport | None = None) -> LoadReport:
-    """Run the load in this process's event loop (the subprocess entry point calls this;
-    ``transport`` replaces the network, for tests)."""
+async def generate(spec: LoadSpec) -> LoadReport:
+    """Run the load in this process's event loop (the subprocess entry point calls this)."""
     tally = _Tally()
-    limits = httpx.Limits(
-        max_connections=spec.concurrency, max_keepalive_connections=spec.concurrency
+    target = _Target.of(spec)
+    cpu_before = time.process_time()
+    began = time.perf_counter()
+    deadline = began + spec.duration_s
+    await asyncio.gather(
+        *(_worker(target, spec, n, deadline, tally) for n in range(spec.concurrency))
     )
-    async with httpx.AsyncClient(
-        base_url=spec.base_url,
-        headers=spec.headers,
-        limits=limits,
-        timeout=spec.timeout_s,
-        transport=transport,
-    ) as client:
-        began = time.perf_counter()
-        deadline = began + spec.duration_s
-        await asyncio.gather(
-            *(_worker(client, spec, n, deadline, tally) for n in range(spec.concurrency))
-        )
-        elapsed = time.perf_counter() - began
-    return _report(spec, tally, elapsed)
+    elapsed = time.perf_counter() - began
+    return _report(spec, tally, elapsed, time.process_time() - cpu_before)
 
 
-def _report(spec: LoadSpec, tally: _Tally, elapsed: float) -> LoadReport:
+def _report(spec: LoadSpec, tally: _Tally, elapsed: float, cpu_s: float) -> LoadReport:
     ms = np.asarray(tally.latencies, dtype=np.float64) * 1000.0
     answered = int(ms.size)
 
@@ -149,6 +173,7 @@ def _report(spec: LoadSpec, tally: _Tally, elapsed: float) -> LoadReport:
         p90_ms=pct(90),
         p99_ms=pct(99),
         max_ms=round(float(ms.max()), 2) if answered else 0.0,
+        client_cpu_s=round(cpu_s, 2),
         error_samples=tally.samples,
     )
 

@@ -1,5 +1,6 @@
 """The real service for benchmarks: `creditscore run` under uvicorn in a subprocess on a free
 loopback port, on SQLite or on a throwaway PostgreSQL database, and its CLI on the same settings.
+:func:`serve_command` starts another server command (a benchmark's own app) the same way.
 
 Everything here is a context manager that cleans up after itself: the server is stopped (SIGTERM,
 then SIGKILL if it does not exit) and the database this module created is dropped, and no other.
@@ -30,6 +31,7 @@ __all__ = [
     "Service",
     "free_port",
     "serve",
+    "serve_command",
     "server_problems",
     "throwaway_postgres",
 ]
@@ -78,13 +80,12 @@ class Service:
     log_path: Path
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server process has used so far (Linux ``/proc``).
+        """CPU time (user + system) the server has used so far, its worker processes included
+        (Linux ``/proc``).
 
         Unlike wall-clock figures it does not depend on what else runs on the machine.
         """
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return sum(_process_cpu_seconds(pid) for pid in _process_tree(self.pid))
 
     def cli(self, *args: str) -> str:
         """Run ``creditscore ARGS`` on the service's settings; its standard output."""
@@ -101,7 +102,47 @@ class Service:
         return done.stdout
 
 
-def _service_env(database_url: str | None, workdir: Path, extra: dict[str, str]) -> dict[str, str]:
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes), as far as they still run."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+            except FileNotFoundError:
+                continue
+    return found
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def service_env(
+    database_url: str | None,
+    workdir: Path,
+    extra: dict[str, str] | None = None,
+    *,
+    worker_in_api: bool = True,
+) -> dict[str, str]:
+    """The environment of a served process: development settings, the database, ``extra``.
+
+    On PostgreSQL jobs wait in the durable queue for a worker; with ``worker_in_api`` the server
+    runs one itself (`CS_JOBS__WORKER_IN_API`, the one-machine deployment), so syncs and scoring
+    happen as they do on SQLite.
+    """
     # Settings come only from here: a CS_ variable of the caller's shell (a database URL, a
     # public base URL) would silently change what is measured.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CS_")}
@@ -110,8 +151,13 @@ def _service_env(database_url: str | None, workdir: Path, extra: dict[str, str])
         CS_DATA_DIR=str(workdir / "data"),
         CS_DATABASE_URL=database_url or "",
         CS_LOG_LEVEL="WARNING",
+        CS_JOBS__WORKER_IN_API=str(worker_in_api).lower(),
     )
-    env.update(extra)
+    # The bench package is not installed: make it importable from the server's processes.
+    root = str(Path(__file__).resolve().parent.parent)
+    path = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = root + (os.pathsep + path if path else "")
+    env.update(extra or {})
     return env
 
 
@@ -123,12 +169,26 @@ def serve(
     start_timeout_s: float = 120.0,
 ) -> Iterator[Service]:
     """`creditscore run` on a free port of 127.0.0.1 (``None``: SQLite in ``workdir``)."""
+    env = service_env(database_url, workdir, extra_env)
     port = free_port()
-    env = _service_env(database_url, workdir, extra_env or {})
-    log_path = workdir / "service.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and CLI)
-            [*_CLI, "run", "--host", HOST, "--port", str(port)],
+    command = [*_CLI, "run", "--host", HOST, "--port", str(port)]
+    with serve_command(command, port, env, workdir / "service.log", start_timeout_s) as service:
+        yield service
+
+
+@contextmanager
+def serve_command(
+    command: list[str],
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    start_timeout_s: float = 120.0,
+) -> Iterator[Service]:
+    """Start ``command`` (a server that listens on ``port`` of 127.0.0.1), wait until it answers,
+    stop it on the way out; its output is appended to ``log_path``."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+            command,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models import AuditEvent, BusinessConnection
+from app.models.base import utcnow
+
+_INSERT = insert(AuditEvent)
 
 
 def origin(request: Request | None) -> dict[str, str | None]:
@@ -17,6 +21,35 @@ def origin(request: Request | None) -> dict[str, str | None]:
         return {"ip": None, "user_agent": None}
     client = request.client.host if request.client else None
     return {"ip": client, "user_agent": (request.headers.get("user-agent") or "")[:256] or None}
+
+
+async def append(
+    connection: AsyncConnection,
+    *,
+    actor_type: str,
+    actor_id: str | None,
+    action: str,
+    borrower_id: str | None = None,
+    target_id: str | None = None,
+    request: Request | None = None,
+    **details: Any,
+) -> None:
+    """:func:`record` as one INSERT sent now on the caller's connection, without an ORM object:
+    for the hot path (a lender's score read). Still in the caller's transaction: the read and
+    its record commit together, before the answer is sent."""
+    await connection.execute(
+        _INSERT,
+        {
+            "at": utcnow(),
+            "actor_type": actor_type,
+            "actor_id": actor_id,
+            "action": action,
+            "borrower_id": borrower_id,
+            "target_id": target_id,
+            "details": details,
+            **origin(request),
+        },
+    )
 
 
 def record(

@@ -9,14 +9,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from app.audit import service as audit
-from app.deps import CurrentBorrower, SessionDep
+from app.deps import ConnectionDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound, error_responses
 from app.lenders import grants
-from app.lenders.deps import LenderPrincipal
+from app.lenders.deps import ConnectionLenderPrincipal
 from app.models import Lender, LenderGrant
 from app.models.base import utcnow
-from app.scores.endpoints import score_view
 from app.scores.schemas import ScoreOut
+from app.scores.view import granted_score_view
 
 router = APIRouter()
 BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower shared it")
@@ -29,7 +29,10 @@ BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower
     responses=error_responses(401, 403, 404, 429),
 )
 async def borrower_score(
-    request: Request, lender: LenderPrincipal, session: SessionDep, borrower_id: str = BorrowerId
+    request: Request,
+    lender: ConnectionLenderPrincipal,
+    connection: ConnectionDep,
+    borrower_id: str = BorrowerId,
 ) -> ScoreOut:
     """The borrower's latest score, if the borrower granted this lender access.
 
@@ -37,11 +40,13 @@ async def borrower_score(
     answer never tells whether a borrower exists.
     """
     lender.require("scores:read")
-    if not await grants.has_access(session, lender.lender_id, borrower_id):
+    # Access and the score in one statement; then the read's audit record, in the request's
+    # transaction: the answer is sent only once both are committed.
+    view = await granted_score_view(connection, lender.lender_id, borrower_id, utcnow())
+    if view is None:
         raise NotFound("borrower not found")
-    view = await score_view(session, borrower_id)
-    audit.record(
-        session,
+    await audit.append(
+        connection,
         actor_type="lender",
         actor_id=lender.lender_id,
         action="score.read",

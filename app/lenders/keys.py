@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.audit import service as audit
 from app.models import Lender, LenderApiKey
@@ -100,22 +100,60 @@ async def rotate_key(session: AsyncSession, key_id: str) -> IssuedKey | None:
     return issued
 
 
-async def authenticate(session: AsyncSession, presented: str) -> LenderApiKey | None:
-    """The active key matching ``presented``, or None; never says which part was wrong."""
+# Built once: every lender API request runs these.
+_BY_PREFIX = select(
+    LenderApiKey.id,
+    LenderApiKey.lender_id,
+    LenderApiKey.key_hash,
+    LenderApiKey.scopes,
+    LenderApiKey.revoked_at,
+    LenderApiKey.expires_at,
+    LenderApiKey.last_used_at,
+).where(LenderApiKey.prefix == bindparam("prefix"))
+_TOUCH = (
+    update(LenderApiKey)
+    .where(
+        LenderApiKey.id == bindparam("key_id"),
+        or_(
+            LenderApiKey.last_used_at.is_(None),
+            LenderApiKey.last_used_at <= bindparam("cutoff"),
+        ),
+    )
+    .values(last_used_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """What a request learns from an API key that is valid now."""
+
+    id: str
+    lender_id: str
+    scopes: frozenset[str]
+
+
+async def authenticate(connection: AsyncConnection, presented: str) -> ActiveKey | None:
+    """The active key matching ``presented``, or None; never says which part was wrong.
+
+    Read from the database on every request, so a revoked or expired key fails at once. The
+    columns are selected without loading an ORM object: every lender API request comes here.
+    """
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = await session.scalar(select(LenderApiKey).where(LenderApiKey.prefix == parts[1]))
-    if key is None or not hmac.compare_digest(key.key_hash, _hash(presented)):
-        return None
-    if key.revoked_at is not None:
-        return None
-    if key.expires_at is not None and key.expires_at <= utcnow():
+    row = (await connection.execute(_BY_PREFIX, {"prefix": parts[1]})).first()
+    if row is None or not hmac.compare_digest(row.key_hash, _hash(presented)):
         return None
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return key
+    if row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so requests that saw the same stale value write it once between them.
+        cutoff = now - LAST_USED_RESOLUTION
+        await connection.execute(_TOUCH, {"key_id": row.id, "now": now, "cutoff": cutoff})
+    return ActiveKey(id=row.id, lender_id=row.lender_id, scopes=frozenset(row.scopes))
 
 
 def _audit(

@@ -7,8 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.models import BusinessConnection, Score
-
 
 class SubScores(BaseModel):
     revenue: float = Field(ge=0, le=100, description="40% of the composite")
@@ -58,41 +56,3 @@ class ScoreOut(BaseModel):
         default=None, description="the oldest last successful sync among the scored connections"
     )
     connections: list[ConnectionFreshness] = []
-
-    @classmethod
-    def build(
-        cls, borrower_id: str, score: Score | None, connections: list[BusinessConnection]
-    ) -> ScoreOut:
-        freshness = [
-            ConnectionFreshness.model_validate(c, from_attributes=True) for c in connections
-        ]
-        if score is None:
-            return cls(
-                borrower_id=borrower_id,
-                status="pending",
-                reasons=[
-                    Reason(
-                        code="NO_COMPLETE_DATA",
-                        message="No connected account has finished its first 90-day pull yet",
-                    )
-                ],
-                connections=freshness,
-            )
-        scored = score.status == "scored"
-        return cls(
-            borrower_id=borrower_id,
-            status="scored" if scored else "pending",
-            composite=score.composite,
-            sub_scores=SubScores.model_validate(score, from_attributes=True) if scored else None,
-            tier=score.tier,
-            confidence=score.confidence,  # type: ignore[arg-type]
-            monthly_revenue_usd=score.monthly_revenue_usd,
-            order_count=score.order_count,
-            reasons=[Reason.model_validate(r) for r in score.reasons],
-            model_version=score.model_version,
-            as_of=score.as_of,
-            window_start=score.window_start,
-            window_end=score.window_end,
-            data_as_of=score.data_as_of,
-            connections=freshness,
-        )

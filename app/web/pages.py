@@ -30,8 +30,8 @@ from app.kit.errors import AppError, NotAuthenticated
 from app.models import Borrower, BusinessConnection, Score
 from app.reports.chart import revenue_chart_svg
 from app.reports.service import monthly_revenue_by_platform
-from app.scores.endpoints import score_view
 from app.scores.service import latest_score
+from app.scores.view import score_view
 from app.web.messages import PLATFORM_NAMES, connect_outcome
 from app.web.render import (
     CsrfRejected,
