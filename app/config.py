@@ -266,6 +266,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # Empty means a SQLite file in data_dir.
     database_url: str = ""
+    # Database connections each process keeps open, and how many more it may open under a
+    # burst. Requests beyond them wait for a free connection: size them for the concurrency one
+    # process serves, and on PostgreSQL keep processes x (size + overflow) under the server's
+    # max_connections (or put PgBouncer in front).
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_max_overflow: int = Field(default=20, ge=0, le=500)
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # key id -> base64 of a 32-byte key, as JSON: {"k2": "...", "k1": "..."}; the first encrypts.

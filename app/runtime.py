@@ -36,7 +36,9 @@ async def open_context(
     url = settings.resolved_database_url
     if migrate:
         await asyncio.to_thread(db.upgrade, url)
-    engine = db.create_engine(url)
+    engine = db.create_engine(
+        url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+    )
     http = httpx.AsyncClient(
         transport=platform_transport,
         timeout=settings.tiktok_shop.timeout_s,

@@ -108,11 +108,41 @@ def _lender_load(data: JSON) -> tuple[list[Figure], list[str]]:
     return figures, notes
 
 
+def _lender_api(data: JSON) -> tuple[list[Figure], list[str]]:
+    figures = [
+        _at_least(
+            "score reads vs bare endpoint, throughput", _num(data, "throughput_ratio"), "x", 0.5
+        ),
+        _at_most("score read p99", _num(data, "score_p99_ms"), "ms", 50),
+        Figure("score reads per second", _num(data, "score_throughput_rps"), "req/s"),
+        Figure("score read p50", _num(data, "score_p50_ms"), "ms"),
+        Figure("server CPU per score read", _num(data, "score_server_cpu_ms_per_request"), "ms"),
+        Figure("bare endpoint requests per second", _num(data, "bare_throughput_rps"), "req/s"),
+        Figure("bare endpoint p50", _num(data, "bare_p50_ms"), "ms"),
+        Figure("bare endpoint p99", _num(data, "bare_p99_ms"), "ms"),
+        Figure("server CPU per bare request", _num(data, "bare_server_cpu_ms_per_request"), "ms"),
+        _at_most(
+            "errors", (_num(data, "bare_errors") or 0) + (_num(data, "score_errors") or 0), "", 0
+        ),
+    ]
+    notes = [
+        f"{data.get('connections', '?')} connections for {data.get('duration_s', '?')} s per "
+        f"endpoint on {data.get('database', '?')}, {data.get('workers', '?')} uvicorn worker(s), "
+        f"the load generator ({data.get('load_generator', '?')}) on the same "
+        f"{data.get('cpu_count', '?')} cores; load average {data.get('load_average_before', '?')}"
+        f" before, {data.get('load_average_after', '?')} after; "
+        f"{data.get('audit_events_written', '?')} audit rows for "
+        f"{data.get('score_reads_answered', '?')} reads answered"
+    ]
+    return figures, notes
+
+
 Extractor = Callable[[JSON], tuple[list[Figure], list[str]]]
 
 # In the order the report shows them; the suite runs them in this order too.
 BENCHMARKS: dict[str, tuple[str, Extractor]] = {
     "scoring_batch": ("Batch scoring", _scoring_batch),
+    "lender_api": ("Lender API: score reads beside a bare endpoint", _lender_api),
     "lender_load": ("Lender reads under mixed load", _lender_load),
 }
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.kit.errors import AppError
@@ -50,7 +51,8 @@ class SignInLimiter:
         self, limit: str, storage: str = "memory://", key_prefix: str = "creditscore-sign-in"
     ):
         self.item: RateLimitItem = parse(limit)
-        options = {} if storage.startswith("memory") else {"key_prefix": key_prefix}
+        self._in_memory = storage.startswith("memory")
+        options = {} if self._in_memory else {"key_prefix": key_prefix}
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage, **options))
 
     @classmethod
@@ -73,6 +75,14 @@ class SignInLimiter:
             f"too many sign-in attempts from your address: retry in {retry_after} s",
             retry_after_s=retry_after,
         )
+
+    async def hit_async(self, endpoint: str, client: str) -> None:
+        """`hit` from async code: a shared store's network round trip runs in a worker thread,
+        so a flood of failed attempts cannot stall the event loop for everyone else."""
+        if self._in_memory:
+            self.hit(endpoint, client)
+        else:
+            await run_in_threadpool(self.hit, endpoint, client)
 
 
 def limiter_of(app: FastAPI, settings: Settings) -> SignInLimiter:

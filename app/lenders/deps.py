@@ -35,7 +35,8 @@ async def lender_of(request: Request, connection: AsyncConnection) -> LenderPrin
         # Guessing keys costs attempts: failures count per client, like sign-ins, and past the
         # limit the answer is 429 whatever the key (successful reads never count).
         client = request.client.host if request.client else "unknown"
-        limiter_of(request.app, request.app.state.context.settings).hit("api-key-failures", client)
+        limiter = limiter_of(request.app, request.app.state.context.settings)
+        await limiter.hit_async("api-key-failures", client)
         raise NotAuthenticated("this API key is invalid or revoked")
     return LenderPrincipalData(lender_id=key.lender_id, key_id=key.id, scopes=key.scopes)
 

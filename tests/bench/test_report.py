@@ -66,6 +66,24 @@ class TestBuild:
         assert "CPUs, load average" in markdown
 
 
+class TestLenderApiSection:
+    def test_ratio_and_p99_judged_and_errors_summed(self, tmp_path: Path) -> None:
+        figures = {
+            "throughput_ratio": 0.62,
+            "score_p99_ms": 80.0,
+            "score_throughput_rps": 620.0,
+            "bare_throughput_rps": 1000.0,
+            "bare_errors": 0,
+            "score_errors": 2,
+            "connections": 64,
+        }
+        (tmp_path / "lender_api.json").write_text(json.dumps(figures))
+        built = _figures(report.build(tmp_path, {"lender_api": "ok"}), "lender_api")
+        assert built["score reads vs bare endpoint, throughput"]["met"] is True
+        assert built["score read p99"]["met"] is False
+        assert (built["errors"]["value"], built["errors"]["met"]) == (2.0, False)
+
+
 class TestSuite:
     def test_runs_a_benchmark_and_writes_both_reports(self, tmp_path: Path) -> None:
         code = suite.main(

@@ -63,6 +63,13 @@ class TestSharedStore:
             "/api/siwe/verify", "203.0.113.9"
         )
 
+    async def test_async_hits_count_with_sync_ones(self, prefix: str) -> None:
+        limiter = SignInLimiter("2/minute", REDIS_URL, prefix)
+        limiter.hit("api-key-failures", "203.0.113.9")
+        await limiter.hit_async("api-key-failures", "203.0.113.9")
+        with pytest.raises(RateLimited):
+            await limiter.hit_async("api-key-failures", "203.0.113.9")
+
     def test_memory_limiters_count_apart(self) -> None:
         first = SignInLimiter("1/minute")
         second = SignInLimiter("1/minute")
