@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kit.types import JSONDoc, UTCDateTime
@@ -14,11 +14,12 @@ from app.models.base import Base, new_id, utcnow
 
 class Score(Base):
     __tablename__ = "scores"
+    # The latest score of a borrower (every score read) is the last entry of this index, not a
+    # sort of the borrower's whole history; it also serves the foreign key's lookups.
+    __table_args__ = (Index("ix_scores_borrower_latest", "borrower_id", "computed_at", "as_of"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    borrower_id: Mapped[str] = mapped_column(
-        ForeignKey("borrowers.id", ondelete="CASCADE"), index=True
-    )
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"))
     model_version: Mapped[str] = mapped_column(String(32))
     as_of: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
