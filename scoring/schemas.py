@@ -5,7 +5,8 @@ checks all of them against these models and raises one :class:`FramesInvalidErro
 every problem. Conventions shared by the input frames:
 
 * every fact frame carries ``borrower_id``, ``connection_id`` and ``platform`` (non-null strings);
-* strings may be pandas ``str``/``string`` or ``object`` columns;
+* strings may be pandas ``str``/``string`` (Arrow- or Python-backed, see :mod:`scoring.strings`)
+  or ``object`` columns;
 * datetimes must be timezone-aware; any aware column is converted to ``datetime64[ns, UTC]``,
   a naive one is rejected (it is never guessed to be UTC);
 * amounts are float64 in *major* currency units beside an ISO 4217 ``currency`` (150000 IDR is
@@ -24,6 +25,8 @@ from typing import Any, ClassVar
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+from scoring.strings import TEXT_DTYPE_NAMES
 
 __all__ = [
     "CURRENCY_PATTERN",
@@ -326,6 +329,11 @@ class FramesInvalidError(ValueError):
                 )
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[FramesInvalidError], tuple[dict[str, pd.DataFrame]]]:
+        # Rebuilt from the failures, not the message: a Dask worker process raises this and
+        # the client unpickles it (the default would pass the message as ``failures``).
+        return type(self), (self.failures,)
+
 
 @dataclass(frozen=True, slots=True)
 class Frames:
@@ -374,4 +382,5 @@ def empty_frame(model: type[pa.DataFrameModel]) -> pd.DataFrame:
 
 def _dtype_of(dtype: Any) -> Any:
     text = str(dtype)
-    return "str" if text in {"str", "string", "string[python]"} else text
+    # pandas' default string dtype, whichever storage pandera named (see scoring.strings)
+    return "str" if text in TEXT_DTYPE_NAMES else text

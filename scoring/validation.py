@@ -36,12 +36,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.schemas import Frames, FramesInvalidError
+from scoring.strings import TEXT_DTYPE_NAMES, holds_text
 
 __all__ = ["ValidatedFrames", "validate", "validate_frames"]
 
 _UTC_NS = "datetime64[ns, UTC]"
 _HASH_MULTIPLIER = np.int64(1_000_003)
-_TEXT = frozenset({"str", "string", "string[python]"})
 
 
 @dataclass
@@ -117,13 +117,8 @@ def _coerce(series: pd.Series, dtype: str, nullable: bool) -> pd.Series | None:
             return series.astype("float64")
         except (TypeError, ValueError):
             return None
-    if dtype in _TEXT:
-        if isinstance(kind, pd.StringDtype):
-            return series
-        if kind == np.dtype(object) and pd.api.types.infer_dtype(series, skipna=True) in {
-            "string",
-            "empty",
-        }:
+    if dtype in TEXT_DTYPE_NAMES:
+        if holds_text(series):  # any storage: scoring reads strings the same from each
             return series
         if nullable and _all_null(series):
             return pd.Series(pd.NA, index=series.index, dtype="str")
@@ -185,7 +180,7 @@ def _check_column(
     name: str, column: pa.Column, series: pd.Series, cache: ValidatedFrames, frame: str
 ) -> list[tuple[str, str, object]]:
     rows: list[tuple[str, str, object]] = []
-    is_text = str(column.dtype) in _TEXT
+    is_text = str(column.dtype) in TEXT_DTYPE_NAMES
     if is_text and column.checks:
         codes, uniques = cache.codes(frame, name)
         if not column.nullable and (codes < 0).any():
