@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TEXT_DTYPE_NAMES", "holds_text", "is_text_dtype"]
+__all__ = ["TEXT_DTYPE_NAMES", "holds_text", "is_text_dtype", "text_hash"]
+
+_P = np.uint64(0x100000001B3)  # FNV's 64-bit prime
+_LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
+#: Longest string :func:`text_hash` hashes from Arrow's buffers (one pass per byte position).
+_MAX_BYTES = 48
 
 #: Names pandera (and pandas) give the dtype of a string column, whatever its storage.
 TEXT_DTYPE_NAMES = frozenset({"str", "string", "string[python]", "string[pyarrow]"})
@@ -37,3 +42,40 @@ def holds_text(series: pd.Series) -> bool:
     if series.dtype != np.dtype(object):
         return False
     return pd.api.types.infer_dtype(series, skipna=True) in {"string", "empty"}
+
+
+def text_hash(series: pd.Series) -> np.ndarray:
+    """An int64 per row of a string column, equal for equal strings (and rarely for unequal
+    ones; a missing value hashes like the empty string). Callers compare colliding rows exactly.
+
+    Arrow-backed columns of short strings (ids: at most ``_MAX_BYTES`` bytes) are hashed in
+    numpy straight from Arrow's buffers, one pass per byte position over the rows that long
+    (``h = h * P + byte``, uint64 arithmetic wrapping modulo 2**64, seeded with the length),
+    never turning the strings into Python objects, the slowest step on millions of rows.
+    Other columns use Python's string hash.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and len(series):
+        import pyarrow as pa  # installed: the column is stored in it
+
+        array: Any = pa.array(series.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()  # one contiguous array (copied only when chunked)
+        n = len(array)
+        _, offsets_buffer, data_buffer = array.buffers()
+        width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+        offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+        start = offsets[:-1].astype(np.int64)
+        length = offsets[1:].astype(np.int64) - start
+        longest = int(length.max())
+        if longest <= _MAX_BYTES:
+            data = np.frombuffer(data_buffer, dtype=np.uint8) if longest else np.zeros(0, np.uint8)
+            # Padded so that every position read exists; a string shorter than k is left as is.
+            padded = np.concatenate([data, np.zeros(longest, dtype=np.uint8)])
+            hashed = length.astype(np.uint64) * _LENGTH_MIX
+            for k in range(longest):
+                stepped = hashed * _P + padded[start + k]
+                hashed = np.where(length > k, stepped, hashed)
+            return hashed.view(np.int64)
+    values = series.to_numpy(dtype=object)
+    return np.fromiter(map(hash, values), dtype=np.int64, count=len(values))

@@ -12,11 +12,13 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.scoring_batch import AS_OF, generate_frames
 from scoring import Frames, FramesInvalidError, borrower_features, score_frames
 from scoring.distributed import score_frames_dask
-from scoring.strings import TEXT_DTYPE_NAMES, holds_text, is_text_dtype
+from scoring.strings import TEXT_DTYPE_NAMES, holds_text, is_text_dtype, text_hash
 from scoring.validation import validate_frames
 
 STORAGES = {
@@ -119,3 +121,49 @@ def test_frames_invalid_error_survives_pickling() -> None:
         copy.failures["OrderFrame (Frames.orders)"],
         caught.value.failures["OrderFrame (Frames.orders)"],
     )
+
+
+class TestTextHash:
+    @settings(max_examples=60, deadline=None)
+    @given(
+        values=st.lists(
+            st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["a", "a\0", "é", "ab"])),
+            min_size=1,
+            max_size=40,
+        ),
+        cut=st.integers(min_value=0, max_value=40),
+    )
+    def test_equal_strings_hash_equal_in_every_storage(
+        self, values: list[str | None], cut: int
+    ) -> None:
+        for dtype in STORAGES.values():
+            series = pd.Series(values, dtype=dtype)
+            hashed = text_hash(series)
+            assert hashed.dtype == np.int64 and len(hashed) == len(values)
+            by_value: dict[object, int] = {}
+            for value, h in zip(values, hashed.tolist(), strict=True):
+                if value is not None:
+                    assert by_value.setdefault(value, h) == h
+            # A slice and a two-chunk column (Arrow) hash each row as the whole column does.
+            cut = min(cut, len(values))
+            assert (text_hash(series.iloc[cut:]) == hashed[cut:]).all()
+            joined = pd.concat([series.iloc[:cut], series.iloc[cut:]], ignore_index=True)
+            assert (text_hash(joined) == hashed).all()
+
+    def test_distinct_ids_rarely_collide(self) -> None:
+        ids = pd.Series([f"order-{i}" for i in range(200_000)], dtype="str")
+        assert len(np.unique(text_hash(ids))) == len(ids)
+
+    def test_long_strings_are_hashed_too(self) -> None:
+        series = pd.Series(["x" * 100, "x" * 100, "x" * 99 + "y"], dtype="str")
+        hashed = text_hash(series)
+        assert hashed[0] == hashed[1] != hashed[2]
+
+    def test_duplicate_ids_are_found_whatever_the_storage(self) -> None:
+        orders = BASE.orders.copy()
+        orders.loc[5, ["connection_id", "order_id"]] = orders.loc[3, ["connection_id", "order_id"]]
+        orders.loc[5, "borrower_id"] = orders.loc[3, "borrower_id"]
+        for dtype in STORAGES.values():
+            frames = _stored_as(BASE.replace(orders=orders), dtype)
+            with pytest.raises(FramesInvalidError, match="multiple_fields_uniqueness"):
+                validate_frames(frames)
