@@ -106,9 +106,11 @@ def _connection_codes(v: ValidatedFrames, frame: str, conn_borrower: np.ndarray)
     # borrower ids once (-1: none of the frame's rows names it), never row by row as strings.
     codes, uniques = v.codes(frame, "borrower_id")
     conn_code = np.asarray(pd.Index(uniques).get_indexer(conn_borrower), dtype=np.int64)
-    rows = np.flatnonzero(known)
-    mismatch = np.zeros(len(row_conn), dtype=bool)
-    mismatch[rows] = (codes[rows] != conn_code[row_conn[rows]]) | (codes[rows] < 0)
+    if conn_code.size:
+        # Unknown connections (-1) read the last connection's code and are masked out.
+        mismatch = known & ((codes != conn_code[row_conn]) | (codes < 0))
+    else:
+        mismatch = np.zeros(len(row_conn), dtype=bool)  # no connections: no row is known
     if mismatch.any():
         bad = df.loc[mismatch, ["connection_id", "borrower_id"]].head(5)
         cases = pd.DataFrame(
