@@ -7,8 +7,10 @@ partition needs nothing from the others and the concatenated partitions equal sc
 ``borrower_id`` when the connection is unknown), so a row whose ``borrower_id`` disagrees with
 its connection lands beside that connection and fails validation as it would in one piece.
 
-Each per-borrower frame becomes a ``dask.dataframe`` (:func:`dask.dataframe.from_map`) indexed
-by partition number, partition ``k`` holding exactly the rows of number ``k``, with the same
+Each per-borrower frame becomes a ``dask.dataframe`` indexed by partition number, partition
+``k`` holding exactly the rows of number ``k`` (with a client the pieces are scattered to the
+workers and read with :func:`dask.dataframe.from_delayed`, without one
+:func:`dask.dataframe.from_map` wraps them), with the same
 known divisions ``(0, 1, …, n-1, n-1)`` for all six; :func:`dask.dataframe.map_partitions`
 then calls :func:`scoring.score_frames` on the six ``k``-th partitions together (aligned by
 those divisions, so no shuffle). ``fx_rates`` is not per borrower: it goes to every partition
@@ -158,16 +160,22 @@ def score_frames_dask(
         for name in _BORROWER_FRAMES:
             frame: pd.DataFrame = getattr(frames, name)
             pieces = _pieces(frame, buckets[name], npartitions)
-            parts.append(
-                dd.from_map(  # type: ignore[no-untyped-call]
+            empty = pieces[0].iloc[:0]
+            if client is not None:
+                # Sent to the workers directly rather than inside the task graph, which would
+                # carry every row through the scheduler (Dask warns of a large graph).
+                futures = client.scatter(pieces)
+                part = dd.from_delayed(futures, meta=empty, divisions=divisions, verify_meta=False)
+            else:
+                part = dd.from_map(  # type: ignore[no-untyped-call]
                     _as_partition,
                     pieces,
-                    meta=pieces[0].iloc[:0],
+                    meta=empty,
                     divisions=divisions,
                     label=f"borrower-{name}",
                     enforce_metadata=False,
                 )
-            )
+            parts.append(part)
         # One task holding the rates, read by every partition (named: hashing it is not needed).
         fx_rates = delayed(frames.fx_rates, name=f"fx-rates-{uuid.uuid4().hex}")
         scored = dd.map_partitions(  # type: ignore[no-untyped-call]
