@@ -1,19 +1,26 @@
 """Batch scoring on Dask: the same :func:`scoring.score_frames`, run per partition of borrowers.
 
-Every borrower's rows, in all seven input frames, go to one partition, so scoring a partition
-needs nothing from the others and the concatenated partitions equal scoring the whole (same
-rows, columns and values, sorted by ``borrower_id``). A row's partition is a stable hash
+Every borrower's rows, in all six per-borrower input frames, go to one partition, so scoring a
+partition needs nothing from the others and the concatenated partitions equal scoring the whole
+(same rows, columns and values, sorted by ``borrower_id``). A row's partition is a stable hash
 (:func:`pandas.util.hash_array`) of the borrower that owns its *connection* (its own
 ``borrower_id`` when the connection is unknown), so a row whose ``borrower_id`` disagrees with
 its connection lands beside that connection and fails validation as it would in one piece.
 
-Why ``dask.delayed`` over aligned partitions rather than ``dask.dataframe.map_partitions``: both
-run one task per partition of all seven frames, and ``map_partitions`` could align them (each
-frame indexed by its partition number, with the same divisions), but ``dask.dataframe`` needs
-``pyarrow``, and with ``pyarrow`` installed pandas 3 switches its default ``str`` storage to
-Arrow in the whole process (the service and every test included), which the dtype checks of
-:mod:`scoring.validation` do not accept. ``dask.delayed`` needs only ``dask[distributed]``.
-``fx_rates`` (not per borrower) goes to every partition whole.
+Each per-borrower frame becomes a ``dask.dataframe`` indexed by partition number, partition
+``k`` holding exactly the rows of number ``k`` (with a client the pieces are scattered to the
+workers and read with :func:`dask.dataframe.from_delayed`, without one
+:func:`dask.dataframe.from_map` wraps them), with the same
+known divisions ``(0, 1, …, n-1, n-1)`` for all six; :func:`dask.dataframe.map_partitions`
+then calls :func:`scoring.score_frames` on the six ``k``-th partitions together (aligned by
+those divisions, so no shuffle). ``fx_rates`` is not per borrower: it goes to every partition
+whole, as one shared task. The output's ``meta`` is the score of empty frames.
+
+``dask.dataframe`` needs ``pyarrow``; with it installed pandas stores ``str`` columns in Arrow
+(in the whole process), which scoring accepts like the other storages (:mod:`scoring.strings`).
+Dask's conversion of ``object`` string columns to Arrow is switched off for these frames: the
+partitions reach :func:`scoring.score_frames` in the caller's dtypes, and copying every string
+column would only cost time.
 
 Dask is an optional dependency (``pip install creditscore[scale]``): it is imported when
 :func:`score_frames_dask` is called, so the service and ``import scoring`` never need it.
@@ -24,6 +31,7 @@ listing that partition's failures only.
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -65,17 +73,42 @@ def borrower_partitions(frames: Frames, npartitions: int) -> dict[str, np.ndarra
     return out
 
 
-def _split(frames: Frames, npartitions: int) -> list[Frames]:
-    """``frames`` cut into ``npartitions`` borrower-aligned pieces (row order kept in each)."""
-    buckets = borrower_partitions(frames, npartitions)
-    pieces: list[dict[str, pd.DataFrame]] = [{} for _ in range(npartitions)]
-    for name in _BORROWER_FRAMES:
-        frame: pd.DataFrame = getattr(frames, name)
-        order = np.argsort(buckets[name], kind="stable")
-        bounds = np.searchsorted(buckets[name][order], np.arange(1, npartitions))
-        for k, rows in enumerate(np.split(order, bounds)):
-            pieces[k][name] = frame.iloc[rows].reset_index(drop=True)
-    return [Frames(**piece, fx_rates=frames.fx_rates) for piece in pieces]
+def _pieces(frame: pd.DataFrame, buckets: np.ndarray, npartitions: int) -> list[pd.DataFrame]:
+    """``frame`` cut by ``buckets`` into ``npartitions`` pieces, piece ``k`` indexed by ``k``
+    (row order kept in each piece)."""
+    order = np.argsort(buckets, kind="stable")
+    bounds = np.searchsorted(buckets[order], np.arange(1, npartitions))
+    pieces = []
+    for k, rows in enumerate(np.split(order, bounds)):
+        piece = frame.iloc[rows]
+        piece.index = pd.Index(np.full(len(rows), k, dtype=np.int64))
+        pieces.append(piece)
+    return pieces
+
+
+def _as_partition(piece: pd.DataFrame) -> pd.DataFrame:
+    """``from_map``'s function: the piece is the partition."""
+    return piece
+
+
+def _score_partition(
+    orders: pd.DataFrame,
+    returns: pd.DataFrame,
+    commissions: pd.DataFrame,
+    settlements: pd.DataFrame,
+    shop_health: pd.DataFrame,
+    connections: pd.DataFrame,
+    fx_rates: pd.DataFrame,
+    as_of: pd.Timestamp | datetime,
+    params: Params | None,
+) -> pd.DataFrame:
+    """:func:`scoring.score_frames` on one partition's frames (positional index restored)."""
+    own = (orders, returns, commissions, settlements, shop_health, connections)
+    frames = Frames(
+        **{n: f.reset_index(drop=True) for n, f in zip(_BORROWER_FRAMES, own, strict=True)},
+        fx_rates=fx_rates,
+    )
+    return score_frames(frames, as_of, params=params)
 
 
 def score_frames_dask(
@@ -111,15 +144,51 @@ def score_frames_dask(
         If a partition's frames break their contracts.
     """
     # Optional dependency, imported here so the service and ``import scoring`` never need it.
-    from dask.base import compute
+    import dask
+    import dask.dataframe as dd
     from dask.delayed import delayed
 
     if npartitions is None:
         threads = sum(client.nthreads().values()) if client is not None else os.cpu_count()
         npartitions = max(1, int(threads or 1))
-    score = delayed(score_frames)  # not pure: tokenising every piece would hash all the data
-    tasks = [score(piece, as_of, params=params) for piece in _split(frames, npartitions)]
-    options = {} if client is None else {"scheduler": client}
-    parts: tuple[pd.DataFrame, ...] = compute(*tasks, **options)  # type: ignore[no-untyped-call]
-    result = pd.concat(parts, ignore_index=True)
+    buckets = borrower_partitions(frames, npartitions)
+    # Partition k holds index value k only: divisions 0..n-1, the last one closed.
+    divisions = (*range(npartitions), npartitions - 1)
+    meta = score_frames(Frames.empty(), as_of, params=params)
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = []
+        for name in _BORROWER_FRAMES:
+            frame: pd.DataFrame = getattr(frames, name)
+            pieces = _pieces(frame, buckets[name], npartitions)
+            empty = pieces[0].iloc[:0]
+            if client is not None:
+                # Sent to the workers directly rather than inside the task graph, which would
+                # carry every row through the scheduler (Dask warns of a large graph).
+                futures = client.scatter(pieces)
+                part = dd.from_delayed(futures, meta=empty, divisions=divisions, verify_meta=False)
+            else:
+                part = dd.from_map(  # type: ignore[no-untyped-call]
+                    _as_partition,
+                    pieces,
+                    meta=empty,
+                    divisions=divisions,
+                    label=f"borrower-{name}",
+                    enforce_metadata=False,
+                )
+            parts.append(part)
+        # One task holding the rates, read by every partition (named: hashing it is not needed).
+        fx_rates = delayed(frames.fx_rates, name=f"fx-rates-{uuid.uuid4().hex}")
+        scored = dd.map_partitions(  # type: ignore[no-untyped-call]
+            _score_partition,
+            *parts,
+            fx_rates,
+            as_of,
+            params,
+            meta=meta,
+            enforce_metadata=False,
+            clear_divisions=True,  # the scores are indexed 0..m-1 per partition, not by k
+            align_dataframes=False,  # already aligned: same divisions, no repartitioning
+        )
+        options = {} if client is None else {"scheduler": client}
+        result: pd.DataFrame = scored.compute(**options)
     return result.sort_values("borrower_id", kind="stable").reset_index(drop=True)

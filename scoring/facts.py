@@ -102,8 +102,15 @@ def _connection_codes(v: ValidatedFrames, frame: str, conn_borrower: np.ndarray)
     df: pd.DataFrame = getattr(v.frames, frame)
     row_conn = v.connection_positions(frame)
     known = row_conn >= 0
-    borrower = df["borrower_id"].to_numpy(dtype=object)
-    mismatch = known & (borrower != conn_borrower[np.where(known, row_conn, 0)])
+    # Compared as codes: each connection's borrower is looked up among the frame's distinct
+    # borrower ids once (-1: none of the frame's rows names it), never row by row as strings.
+    codes, uniques = v.codes(frame, "borrower_id")
+    conn_code = np.asarray(pd.Index(uniques).get_indexer(conn_borrower), dtype=np.int64)
+    if conn_code.size:
+        # Unknown connections (-1) read the last connection's code and are masked out.
+        mismatch = known & ((codes != conn_code[row_conn]) | (codes < 0))
+    else:
+        mismatch = np.zeros(len(row_conn), dtype=bool)  # no connections: no row is known
     if mismatch.any():
         bad = df.loc[mismatch, ["connection_id", "borrower_id"]].head(5)
         cases = pd.DataFrame(

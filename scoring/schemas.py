@@ -5,7 +5,8 @@ checks all of them against these models and raises one :class:`FramesInvalidErro
 every problem. Conventions shared by the input frames:
 
 * every fact frame carries ``borrower_id``, ``connection_id`` and ``platform`` (non-null strings);
-* strings may be pandas ``str``/``string`` or ``object`` columns;
+* strings may be pandas ``str``/``string`` (Arrow- or Python-backed, see :mod:`scoring.strings`)
+  or ``object`` columns;
 * datetimes must be timezone-aware; any aware column is converted to ``datetime64[ns, UTC]``,
   a naive one is rejected (it is never guessed to be UTC);
 * amounts are float64 in *major* currency units beside an ISO 4217 ``currency`` (150000 IDR is
@@ -24,6 +25,8 @@ from typing import Any, ClassVar
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+from scoring.strings import TEXT_DTYPE_NAMES
 
 __all__ = [
     "CURRENCY_PATTERN",
@@ -290,15 +293,18 @@ def _is_reason_list(value: object) -> bool:
     """A list of at most MAX_REASONS reason dicts with exactly the contract's keys."""
     if not isinstance(value, list) or len(value) > MAX_REASONS:
         return False
-    return all(
-        isinstance(item, dict)
-        and item.keys() == _REASON_KEYS
-        and isinstance(item["code"], str)
-        and item["sub_score"] in REASON_SUB_SCORES
-        and isinstance(item["points_lost"], float)
-        and isinstance(item["message"], str)
-        for item in value
-    )
+    # A plain loop: called once per scored borrower, where a generator in all() costs double.
+    for item in value:
+        if not (
+            isinstance(item, dict)
+            and item.keys() == _REASON_KEYS
+            and isinstance(item["code"], str)
+            and item["sub_score"] in REASON_SUB_SCORES
+            and isinstance(item["points_lost"], float)
+            and isinstance(item["message"], str)
+        ):
+            return False
+    return True
 
 
 class FramesInvalidError(ValueError):
@@ -325,6 +331,11 @@ class FramesInvalidError(ValueError):
                     f"  {frame}: {where} failed {check} ({len(group)} rows), e.g. {sample}{hint}"
                 )
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[FramesInvalidError], tuple[dict[str, pd.DataFrame]]]:
+        # Rebuilt from the failures, not the message: a Dask worker process raises this and
+        # the client unpickles it (the default would pass the message as ``failures``).
+        return type(self), (self.failures,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,4 +385,5 @@ def empty_frame(model: type[pa.DataFrameModel]) -> pd.DataFrame:
 
 def _dtype_of(dtype: Any) -> Any:
     text = str(dtype)
-    return "str" if text in {"str", "string", "string[python]"} else text
+    # pandas' default string dtype, whichever storage pandera named (see scoring.strings)
+    return "str" if text in TEXT_DTYPE_NAMES else text

@@ -15,8 +15,9 @@ here lists a column or a rule) on every row, just computed differently:
   (``isin``, ``str_matches`` are element-wise, so checking each distinct value once decides
   every row). The distinct values come from one ``pandas.factorize`` per column, whose codes
   scoring reuses afterwards;
-* uniqueness (``Config.unique``): an int64 key per row from Python's string hash and the
-  column values, sorted (numpy's sort is fast); only rows whose keys collide are compared
+* uniqueness (``Config.unique``): an int64 key per row mixed from the connection id's
+  factorize codes, a hash of other strings (:func:`scoring.strings.text_hash`) and the values
+  of other columns, sorted (numpy's sort is fast); only rows whose keys collide are compared
   exactly, so a hash collision can never hide or invent a duplicate;
 * frame checks (``@dataframe_check``): called as pandera defines them, on the whole frame.
 
@@ -36,12 +37,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.schemas import Frames, FramesInvalidError
+from scoring.strings import TEXT_DTYPE_NAMES, holds_text, text_hash
 
 __all__ = ["ValidatedFrames", "validate", "validate_frames"]
 
 _UTC_NS = "datetime64[ns, UTC]"
 _HASH_MULTIPLIER = np.int64(1_000_003)
-_TEXT = frozenset({"str", "string", "string[python]"})
 
 
 @dataclass
@@ -53,16 +54,31 @@ class ValidatedFrames:
     """
 
     frames: Frames
+    _factorized: dict[tuple[str, str], tuple[np.ndarray, Any]] = field(default_factory=dict)
     _codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _positions: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def codes(self, frame: str, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """``pandas.factorize`` of ``frames.<frame>[column]`` (nulls coded -1), cached."""
+    def _factorize(self, frame: str, column: str) -> tuple[np.ndarray, Any]:
+        """``pandas.factorize`` of a column, uniques left in the column's storage, cached.
+
+        Factorizing runs in C on either storage (Arrow's dictionary encoding for Arrow
+        strings), whereas turning millions of Arrow strings into Python objects is the
+        slowest step of all; only the distinct values are ever converted (see :meth:`codes`).
+        """
         key = (frame, column)
-        if key not in self._codes:
+        if key not in self._factorized:
             series: pd.Series = getattr(self.frames, frame)[column]
             codes, uniques = pd.factorize(series)
-            self._codes[key] = (np.asarray(codes), np.asarray(uniques, dtype=object))
+            self._factorized[key] = (np.asarray(codes, dtype=np.int64), uniques)
+        return self._factorized[key]
+
+    def codes(self, frame: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``pandas.factorize`` of ``frames.<frame>[column]`` (nulls coded -1), cached; the
+        uniques as an ``object`` array of ``str``."""
+        key = (frame, column)
+        if key not in self._codes:
+            codes, uniques = self._factorize(frame, column)
+            self._codes[key] = (codes, np.asarray(uniques, dtype=object))
         return self._codes[key]
 
     def connection_positions(self, frame: str) -> np.ndarray:
@@ -73,12 +89,14 @@ class ValidatedFrames:
             index = pd.Index(ids)
             if not index.is_unique:
                 index = pd.Index(pd.unique(ids))
-            column = getattr(self.frames, frame)["connection_id"].to_numpy(dtype=object)
-            found = index.get_indexer(column)
+            # Looked up once per distinct id, then spread to the rows by their codes.
+            codes, uniques = self.codes(frame, "connection_id")
+            found = index.get_indexer(uniques) if len(uniques) else np.zeros(0, np.intp)
             if len(index) != len(ids):  # map first occurrences back to connection rows
                 first = pd.Index(ids).get_indexer_for(index)[: len(index)]
                 found = np.where(found >= 0, first[found], -1)
-            self._positions[frame] = np.asarray(found, dtype=np.int64)
+            with_null = np.append(np.asarray(found, dtype=np.int64), np.int64(-1))
+            self._positions[frame] = with_null[codes]  # code -1 (null) reads the trailing -1
         return self._positions[frame]
 
 
@@ -117,13 +135,8 @@ def _coerce(series: pd.Series, dtype: str, nullable: bool) -> pd.Series | None:
             return series.astype("float64")
         except (TypeError, ValueError):
             return None
-    if dtype in _TEXT:
-        if isinstance(kind, pd.StringDtype):
-            return series
-        if kind == np.dtype(object) and pd.api.types.infer_dtype(series, skipna=True) in {
-            "string",
-            "empty",
-        }:
+    if dtype in TEXT_DTYPE_NAMES:
+        if holds_text(series):  # any storage: scoring reads strings the same from each
             return series
         if nullable and _all_null(series):
             return pd.Series(pd.NA, index=series.index, dtype="str")
@@ -149,19 +162,16 @@ def _row_hash(
     key = np.zeros(len(frame), dtype=np.int64)
     for column in columns:
         series = frame[column]
-        if column == "connection_id" and name != "connections":
-            # Connection positions are needed for scoring anyway and are cheaper than hashing;
-            # ids not among the connections (position -1) fall back to their string hash.
-            part = cache.connection_positions(name).copy()
-            unknown = np.flatnonzero(part < 0)
-            if unknown.size:
-                values = series.to_numpy(dtype=object)[unknown]
-                part[unknown] = np.fromiter(map(hash, values), dtype=np.int64, count=unknown.size)
-        elif isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind in "iuf":
+        if isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind in "iuf":
             part = series.to_numpy(dtype="float64").view(np.int64)
+        elif column == "connection_id":
+            # Factorize codes (equal exactly when the ids are; nulls -1): scoring needs them
+            # for the connection positions anyway.
+            part = cache._factorize(name, column)[0]
         else:
-            values = series.to_numpy(dtype=object)
-            part = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+            # Other ids (order, return, statement) are mostly distinct: hashing them beats
+            # factorizing millions of distinct strings, which scoring never needs.
+            part = text_hash(series)
         key = key * _HASH_MULTIPLIER + part
     return key
 
@@ -185,7 +195,7 @@ def _check_column(
     name: str, column: pa.Column, series: pd.Series, cache: ValidatedFrames, frame: str
 ) -> list[tuple[str, str, object]]:
     rows: list[tuple[str, str, object]] = []
-    is_text = str(column.dtype) in _TEXT
+    is_text = str(column.dtype) in TEXT_DTYPE_NAMES
     if is_text and column.checks:
         codes, uniques = cache.codes(frame, name)
         if not column.nullable and (codes < 0).any():
