@@ -84,6 +84,36 @@ class TestLenderApiSection:
         assert (built["errors"]["value"], built["errors"]["met"]) == (2.0, False)
 
 
+class TestIngestionSection:
+    def test_bound_ratio_rows_and_memory_growth_judged(self, tmp_path: Path) -> None:
+        figures = {
+            "orders": 20000,
+            "pages": 400,
+            "wall_seconds": 9.0,
+            "bound_seconds": 8.0,
+            "ratio_to_bound": 1.125,
+            "rows_stored": 20100,
+            "rows_expected": 20100,
+            "rate_limited_responses": 0,
+            "peak_rss_mib": {"50000": 260.0, "5000": 200.0},
+            "database": "postgresql",
+        }
+        (tmp_path / "ingestion.json").write_text(json.dumps(figures))
+        built = _figures(report.build(tmp_path, {"ingestion": "ok"}), "ingestion")
+        assert built["backfill wall time vs the rate-limit bound"]["met"] is True
+        assert built["rows missing or extra vs the platform"]["value"] == 0
+        assert built["rows missing or extra vs the platform"]["met"] is True
+        assert built["peak RSS of the pull, 5,000 orders"]["value"] == 200.0
+        growth = built["peak RSS at 50,000 vs 5,000 orders"]
+        assert (growth["value"], growth["met"]) == (1.3, False)
+
+    def test_lost_rows_fail_their_figure(self, tmp_path: Path) -> None:
+        figures = {"orders": 5, "ratio_to_bound": 1.0, "rows_stored": 9, "rows_expected": 10}
+        (tmp_path / "ingestion.json").write_text(json.dumps(figures))
+        built = _figures(report.build(tmp_path, {"ingestion": "ok"}), "ingestion")
+        assert built["rows missing or extra vs the platform"]["met"] is False
+
+
 class TestSuite:
     def test_runs_a_benchmark_and_writes_both_reports(self, tmp_path: Path) -> None:
         code = suite.main(
