@@ -71,6 +71,7 @@ class Options:
     postgres_admin_url: str = DEFAULT_POSTGRES_ADMIN_URL
     latency_ms: int = 200
     rate_limit_per_second: int = 50
+    slice_days: float | None = None  # None: the app's default (CS_TIKTOK_SHOP__SLICE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -283,20 +284,24 @@ def _truth(sandbox_url: str, orders: int, now: datetime) -> dict[str, int]:
 
 
 def _run_child(
-    orders: int, sandbox_url: str, now: datetime, database_url: str | None, workdir: Path
+    orders: int,
+    sandbox_url: str,
+    now: datetime,
+    database_url: str | None,
+    workdir: Path,
+    options: Options,
 ) -> PullFigures:
     root = sandbox_url + "/tiktok-shop"
-    env = service_env(
-        database_url,
-        workdir,
-        {
-            "CS_TIKTOK_SHOP__AUTHORIZE_URL": f"{root}/authorize",
-            "CS_TIKTOK_SHOP__AUTH_BASE_URL": f"{root}/auth",
-            "CS_TIKTOK_SHOP__API_BASE_URL": f"{root}/api",
-            "CS_JOBS__SCHEDULE": "false",
-        },
-        worker_in_api=False,
-    )
+    settings = {
+        "CS_TIKTOK_SHOP__AUTHORIZE_URL": f"{root}/authorize",
+        "CS_TIKTOK_SHOP__AUTH_BASE_URL": f"{root}/auth",
+        "CS_TIKTOK_SHOP__API_BASE_URL": f"{root}/api",
+        "CS_TIKTOK_SHOP__REQUESTS_PER_SECOND": str(options.rate_limit_per_second),
+        "CS_JOBS__SCHEDULE": "false",
+    }
+    if options.slice_days is not None:
+        settings["CS_TIKTOK_SHOP__SLICE_DAYS"] = str(options.slice_days)
+    env = service_env(database_url, workdir, settings, worker_in_api=False)
     command = [sys.executable, "-m", "bench.ingestion", "--child-orders", str(orders)]
     command += ["--child-sandbox", sandbox_url, "--child-now", now.isoformat()]
     done = subprocess.run(  # noqa: S603 (our own interpreter and module)
@@ -327,7 +332,7 @@ def run(options: Options) -> IngestionResult:
                 child_dir = workdir / f"pull-{orders}"
                 child_dir.mkdir()
                 with _database(options, database) as url:
-                    pulls[orders] = _run_child(orders, sandbox_url, now, url, child_dir)
+                    pulls[orders] = _run_child(orders, sandbox_url, now, url, child_dir, options)
     load_after = os.getloadavg()[0]
     return _result(options, database, pulls, truths, (load_before, load_after))
 
@@ -428,6 +433,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--postgres-admin-url", default=DEFAULT_POSTGRES_ADMIN_URL)
     parser.add_argument("--latency-ms", type=int, default=Options.latency_ms)
     parser.add_argument("--rate", type=int, default=Options.rate_limit_per_second)
+    parser.add_argument("--slice-days", type=float, help="the app's slice length (default: its)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     # the child process's options (one pull)
     parser.add_argument("--child-orders", type=int, help=argparse.SUPPRESS)
@@ -451,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> IngestionResult | None:
         postgres_admin_url=args.postgres_admin_url,
         latency_ms=args.latency_ms,
         rate_limit_per_second=args.rate,
+        slice_days=args.slice_days,
     )
     result = run(options)
     print_result(result)
