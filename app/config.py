@@ -59,6 +59,8 @@ class TikTokShopSettings(BaseModel):
     requests_per_second: float = Field(default=50.0, gt=0)
     page_size: int = Field(default=100, ge=1, le=100)
     timeout_s: float = Field(default=30.0, gt=0)
+    # Windows longer than this are paged as slices side by side under the one rate budget.
+    slice_days: float = Field(default=7.0, gt=0)
 
 
 class ShopifySettings(BaseModel):

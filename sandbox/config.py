@@ -103,6 +103,9 @@ class SandboxConfig:
     ``index_lag_seconds`` maps a platform name to how long its update-time search lags behind
     (absent: 0). No reference documents the real lag of any platform's search index: the
     setting exists so incremental syncs can be tested against eventual consistency.
+
+    ``latency_ms`` and ``rate_limit_per_second`` can also be changed on a running server
+    (``POST /_sandbox/tiktok_shop/settings``), for benchmarks of a pull at platform speed.
     """
 
     seed: int = 20240601
@@ -124,6 +127,9 @@ class SandboxConfig:
     timestamp_past_tolerance: int = 300
     timestamp_future_tolerance: int = 30
     index_lag_seconds: dict[str, int] = field(default_factory=dict)
+    latency_ms: int = 0
+    """Simulated platform latency added to every TikTok Shop open-API request (an async sleep
+    before the request is handled, so the server keeps serving others meanwhile)."""
 
     def index_lag(self, platform: str) -> int:
         """Seconds an update-time search of ``platform`` lags behind the data (default 0)."""

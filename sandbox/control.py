@@ -1,6 +1,7 @@
 """The test-only control API under ``/_sandbox``: apps, personas, direct authorization, ground
 truth (``as_of``: the truth at that instant, default the clock), search index lag, token expiry
-and revocation, fault injection and sample webhooks (see the protocol notes).
+and revocation, fault injection, sample webhooks (see the protocol notes) and TikTok Shop's
+platform settings (latency, rate limit).
 
 TikTok Shop's routes are under ``/_sandbox/tiktok_shop``, Shopify's under ``/_sandbox/shopify``,
 Amazon's under ``/_sandbox/amazon``.
@@ -146,6 +147,22 @@ def create_control_app(
         except (LookupError, ValueError) as exc:
             raise ControlError(400, str(exc)) from None
 
+    async def settings(request: Request) -> dict[str, Any]:
+        config = tiktok.config
+        if request.method == "POST":
+            body = await _json(request)
+            latency = body.get("latency_ms", config.latency_ms)
+            limit = body.get("rate_limit_per_second", config.rate_limit_per_second)
+            if isinstance(latency, bool) or not isinstance(latency, int) or latency < 0:
+                raise ControlError(400, "latency_ms must be a non-negative integer")
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+                raise ControlError(400, "rate_limit_per_second must be a positive integer")
+            config.latency_ms, config.rate_limit_per_second = latency, limit
+        return {
+            "latency_ms": config.latency_ms,
+            "rate_limit_per_second": config.rate_limit_per_second,
+        }
+
     async def set_faults(request: Request) -> dict[str, Any]:
         if request.method == "DELETE":
             faults.active.clear()
@@ -239,6 +256,7 @@ def create_control_app(
             Route("/faults", endpoint(set_faults), methods=["GET", "POST", "DELETE"]),
             Route("/index-lag", endpoint(index_lag), methods=["GET", "POST"]),
             Route(f"{prefix}/authorize", endpoint(authorize), methods=["POST"]),
+            Route(f"{prefix}/settings", endpoint(settings), methods=["GET", "POST"]),
             Route(f"{prefix}/ground-truth/{{persona}}", endpoint(truth), methods=["GET"]),
             Route(f"{prefix}/expire-tokens", endpoint(expire_tokens), methods=["POST"]),
             Route(f"{prefix}/revoke", endpoint(revoke), methods=["POST"]),

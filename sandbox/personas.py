@@ -8,6 +8,7 @@ Buyer PII is fake but distinctive (``Avery Quill-4821``) so a test can search a 
 from __future__ import annotations
 
 import random
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Persona:
     return_share: float = 0.03
     affiliate_share: float = 0.3
     price_points: tuple[Decimal, ...] = field(default_factory=tuple)
+    order_count: int | None = None
+    """Exactly this many orders (a scale persona) instead of ``volume``'s random daily counts."""
 
     def public(self) -> dict[str, str]:
         return {
@@ -94,6 +97,31 @@ PERSONAS: tuple[Persona, ...] = (
 )  # fmt: skip
 
 PERSONAS_BY_ID: dict[str, Persona] = {p.id: p for p in PERSONAS}
+
+SCALE_PATTERN = re.compile(r"scale_([1-9][0-9]{0,6})")
+SCALE_DAYS = 89
+"""Scale personas place their orders in the 89 days before the anchor: a 90-day window taken at
+any moment of the anchor's day (the default anchor is today) holds every one of them."""
+
+
+def scale_persona(order_count: int) -> Persona:
+    """A US seller with exactly ``order_count`` orders, spread evenly over ``SCALE_DAYS`` days
+    (benchmarks of shop size: persona id ``scale_<order_count>``, 1 to 9,999,999 orders)."""
+    return Persona(
+        f"scale_{order_count}", f"Scale Shop {order_count}", "seller", "US", "USD",
+        f"A US shop with exactly {order_count} orders over the {SCALE_DAYS} days before the "
+        "anchor, for ingestion benchmarks.",
+        lambda f: order_count / SCALE_DAYS, price_points=USD_PRICES, order_count=order_count,
+    )  # fmt: skip
+
+
+def persona_by_id(persona_id: str) -> Persona | None:
+    """A named persona, or a scale persona (``scale_<n>``), or None."""
+    named = PERSONAS_BY_ID.get(persona_id)
+    if named is not None:
+        return named
+    match = SCALE_PATTERN.fullmatch(persona_id)
+    return scale_persona(int(match.group(1))) if match else None
 
 
 def persona_rng(seed: int, persona_id: str, stream: str) -> random.Random:

@@ -44,6 +44,7 @@ def tiktok_config(settings: Settings) -> TikTokShopConfig:
         page_size=tts.page_size,
         requests_per_second=tts.requests_per_second,
         timeout_s=tts.timeout_s,
+        slice_days=tts.slice_days,
     )
 
 

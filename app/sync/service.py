@@ -5,6 +5,11 @@ cursor (`app.sync.plan`) and commits rows, the stream's cursor and the lease ren
 every checkpoint, with upserts keyed by platform ids: a pull killed at any point loses nothing
 committed and the next one resumes at the last checkpoint; a pull run twice changes nothing.
 
+The streams of a connection are pulled side by side (their requests share the connection's rate
+budget in the connector), and their commits go through one lock: the streams' cursors share the
+connection row, and SQLite has one writer anyway. Each commit is one page, so memory does not grow
+with the size of the shop.
+
 Errors end the pull in the state they call for: `NeedsReauth` asks the seller again; a transient
 failure that outlived the connector's retries leaves the connection active and raises
 `SyncRetryLater` so the job queue tries again with backoff; a permanent one marks the connection
@@ -13,7 +18,8 @@ in error with a readable reason; another pull holding the lease raises `SyncBusy
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -220,14 +226,19 @@ async def pull_connection(
 
     pull = _Pull(context, connection_id, borrower_id, run_id, owner, ttl)
     outcome = SyncOutcome(connection_id, status="running")
+    # in the streams' order, whichever finishes first
+    outcome.counts = {spec.name: dict.fromkeys(COUNTS, 0) for spec in specs if plans[spec.name]}
+
+    async def pull_stream(spec: StreamSpec) -> None:
+        for window in plans[spec.name]:
+            counts = await pull.window(spec, window)
+            total = outcome.counts[spec.name]
+            for key, value in counts.items():
+                total[key] += value
+
     retry_later: str | None = None
     try:
-        for spec in specs:
-            for window in plans[spec.name]:
-                counts = await pull.window(spec, window)
-                total = outcome.counts.setdefault(spec.name, dict.fromkeys(counts, 0))
-                for key, value in counts.items():
-                    total[key] += value
+        await _side_by_side([pull_stream(spec) for spec in specs])
     except lease.LeaseLost as exc:
         # The other pull owns the connection's state now: only this run is marked.
         await _fail(context, run_id, outcome, str(exc), None, touch_connection=False)
@@ -260,6 +271,24 @@ async def pull_connection(
     return outcome
 
 
+COUNTS = ("fetched", "stored", "quarantined")
+
+
+async def _side_by_side(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` concurrently; the first failure (in the jobs' order among those failed when
+    it is noticed) cancels the others and is raised as it is, for the handlers above."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 @dataclass
 class _Pull:
     """One pull's identity: what it writes for, and the lease it renews with every page."""
@@ -270,27 +299,36 @@ class _Pull:
     run_id: str
     owner: str
     ttl: timedelta
+    writer: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One commit at a time: every stream's cursor is in the connection row (read, changed and
+    written back in each commit)."""
 
     async def window(self, spec: StreamSpec, window: Window) -> dict[str, int]:
-        counts = {"fetched": 0, "stored": 0, "quarantined": 0}
+        counts = dict.fromkeys(COUNTS, 0)
         pending: list[Record] = []
         quarantined: list[Quarantined] = []
         items = spec.open(window.start, window.end, window.resume, window.mode)
         pages = 0
-        async for item in items:
-            if isinstance(item, Checkpoint):
-                pages += 1
-                run_cursor = window.run_cursor(item.state)
-                counts["stored"] += await self._commit(
-                    spec.name, pending, quarantined, run_cursor, pages=pages
-                )
-                counts["quarantined"] += len(quarantined)
-                pending, quarantined = [], []
-            elif isinstance(item, Quarantined):
-                quarantined.append(item)
-            else:
-                counts["fetched"] += 1
-                pending.append(item)
+        try:
+            async for item in items:
+                if isinstance(item, Checkpoint):
+                    pages += 1
+                    run_cursor = window.run_cursor(item.state)
+                    counts["stored"] += await self._commit(
+                        spec.name, pending, quarantined, run_cursor, pages=pages
+                    )
+                    counts["quarantined"] += len(quarantined)
+                    pending, quarantined = [], []
+                elif isinstance(item, Quarantined):
+                    quarantined.append(item)
+                else:
+                    counts["fetched"] += 1
+                    pending.append(item)
+        finally:
+            # a stream reading slices side by side stops its readers now, not when collected
+            close = getattr(items, "aclose", None)
+            if close is not None:
+                await close()
         # The window is complete: what is left, and the cursor moved past the window.
         counts["stored"] += await self._commit(
             spec.name, pending, quarantined, None, pages=pages, through=window.end
@@ -322,7 +360,7 @@ class _Pull:
                 )
             )
         stored = 0
-        async with transaction(context.sessions) as session:
+        async with self.writer, transaction(context.sessions) as session:
             await lease.renew(session, self.connection_id, self.owner, self.ttl)
             for kind, rows in by_kind.items():
                 target = TARGETS[kind]

@@ -7,19 +7,19 @@ capped at ``wait_max``). ``RetryPolicy.immediate()`` makes every wait zero for t
 ``Retriable``, and enforces a total deadline per request (``RetryPolicy.deadline``): httpx's
 timeouts are per phase (a server trickling bytes never trips them, and ``ASGITransport`` ignores
 them altogether), so a slow answer is cut off as a whole and retried.
-``RateBudget`` hands out one ``aiolimiter.AsyncLimiter`` per account key.
+``RateBudget`` spaces each account's requests evenly, ``1 / per_second`` apart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
 import stamina
-from aiolimiter import AsyncLimiter
 
 from connectors.core.errors import RateLimited, Retriable
 
@@ -109,20 +109,46 @@ async def send(
         raise Retriable(f"transport error ({type(exc).__name__})", platform=platform) from exc
 
 
+class Spacer:
+    """Request slots ``1 / per_second`` apart, first come first served: never a burst.
+
+    A token bucket holding a whole second's budget (``aiolimiter.AsyncLimiter(rate, 1)``)
+    lets ``rate`` requests out at once after any pause; a platform counting requests in a
+    sliding one-second window (TikTok Shop answers 429 past 50) refuses the next ones when
+    the burst lands close to the previous second's requests. Even spacing never exceeds the
+    rate in any window and, with enough requests in flight, still reaches it.
+    """
+
+    def __init__(self, per_second: float) -> None:
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
+        self.interval = 1.0 / per_second
+        self._next = -math.inf
+
+    async def acquire(self) -> None:
+        """Wait for this caller's slot. The slot is taken before waiting (no await between the
+        read and the write), so concurrent callers line up one interval apart; a cancelled
+        caller's slot is simply left unused."""
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class RateBudget:
-    """One token bucket per account key, ``per_second`` requests each."""
+    """One ``Spacer`` per account key, ``per_second`` requests each."""
 
     def __init__(self, per_second: float) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         self._per_second = per_second
-        self._limiters: dict[Hashable, AsyncLimiter] = {}
+        self._limiters: dict[Hashable, Spacer] = {}
 
-    def limiter(self, key: Hashable) -> AsyncLimiter:
+    def limiter(self, key: Hashable) -> Spacer:
         limiter = self._limiters.get(key)
         if limiter is None:
-            # max_rate per 1 s; a burst of at most one second's budget
-            limiter = AsyncLimiter(self._per_second, 1.0)
+            limiter = Spacer(self._per_second)
             self._limiters[key] = limiter
         return limiter
 

@@ -7,6 +7,12 @@ processes sharing a store: the refresh runs inside the store's ``exclusive()`` s
 takes a row lock on PostgreSQL, the write lock on SQLite), the tokens are re-read after the lock
 is taken (another job may already have refreshed), and the new tokens are saved inside the same
 section, before anyone uses them, so a rotated refresh token is never lost or used twice.
+
+With ``reuse`` a refresher hands out the tokens it last read or refreshed for that long before
+reading the store again (a pull of many pages side by side would otherwise read the database for
+every request). That is safe where the platform keeps an access token valid until it expires
+after a refresh: a token another process replaced meanwhile is still accepted, and one the
+platform calls expired goes through ``refresh_after``, which re-reads the store under its lock.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from connectors.core.errors import NeedsReauth
@@ -93,21 +99,36 @@ class TokenRefresher:
         clock: Clock = utc_now,
         skew: timedelta = timedelta(seconds=60),
         platform: str = "",
+        reuse: timedelta = timedelta(0),
     ) -> None:
         self._store = store
         self._refresh = refresh
         self._clock = clock
         self._skew = skew
         self._platform = platform
+        self._reuse = reuse
         self._lock = asyncio.Lock()
+        self._load_lock = asyncio.Lock()
+        self._known: tuple[TokenSet, datetime] | None = None
         self.refresh_count = 0
 
     async def current(self) -> TokenSet:
         """The stored tokens, refreshed first if the access token is (about to be) expired."""
-        tokens = await self._store.load()
+        tokens = await self._load()
         if tokens.access_expires_at - self._skew <= self._clock():
             return await self.refresh_after(tokens)
         return tokens
+
+    async def _load(self) -> TokenSet:
+        if self._reuse <= timedelta(0):
+            return await self._store.load()
+        async with self._load_lock:  # tasks starting together read the store once
+            now = self._clock()
+            if self._known is not None and now - self._known[1] < self._reuse:
+                return self._known[0]
+            tokens = await self._store.load()
+            self._known = (tokens, now)
+            return tokens
 
     async def refresh_after(self, stale: TokenSet) -> TokenSet:
         """Replace ``stale`` (rejected or expired) with fresh tokens, refreshing only if needed."""
@@ -116,6 +137,7 @@ class TokenRefresher:
         async with self._lock, self._store.exclusive() as held:
             latest = held.tokens
             if latest.access_token != stale.access_token:
+                self._remember(latest)
                 return latest  # another task or job refreshed while we waited for the lock
             if not latest.refresh_token:
                 raise NeedsReauth(
@@ -134,4 +156,9 @@ class TokenRefresher:
                 )
             await held.save(fresh)
             self.refresh_count += 1
+        self._remember(fresh)
         return fresh
+
+    def _remember(self, tokens: TokenSet) -> None:
+        if self._reuse > timedelta(0):
+            self._known = (tokens, self._clock())

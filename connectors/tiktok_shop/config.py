@@ -55,6 +55,10 @@ class TikTokShopConfig:
     page_size: int = 100
     requests_per_second: float = 50.0
     timeout_s: float = 30.0
+    slice_days: float = 7.0
+    """A window longer than this is paged as slices of at most this many days side by side
+    (``connectors.core.streams.run_sliced``): at 200 ms a page one cursor makes 5 requests a
+    second, a 90-day backfill in 13 slices can use the whole budget of 50."""
     shops_version: str = "202309"
     orders_version: str = "202309"
     order_detail_version: str = "202309"
@@ -66,6 +70,8 @@ class TikTokShopConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= 100:
             raise ValueError("page_size must be within 1..100")
+        if self.slice_days <= 0:
+            raise ValueError("slice_days must be positive")
 
     def __repr__(self) -> str:
         return (

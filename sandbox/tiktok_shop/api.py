@@ -7,6 +7,7 @@ the token's shop), rate limit, API version, then the endpoint's own parameters.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -138,6 +139,10 @@ async def _handle(
 
 async def dispatch(request: Request, emu: TikTokShopEmulator) -> Response:
     """Answer one open-API call, with the injected faults (``sandbox.faults``) applied."""
+    if emu.config.latency_ms > 0:
+        # the platform's own latency (a setting, unlike the latency fault): sleeping, not
+        # blocking, so other requests are served meanwhile as by a real platform
+        await asyncio.sleep(emu.config.latency_ms / 1000)
     now = emu.now()
     faults = emu.faults.get(PLATFORM)
     fault = await faults.before() if faults is not None else None

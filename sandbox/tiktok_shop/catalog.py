@@ -55,7 +55,9 @@ def make_shop(rng: random.Random, persona: Persona, anchor_ts: int) -> dict[str,
 def make_catalog(rng: random.Random, persona: Persona) -> list[Product]:
     products = []
     initials = "".join(word[0] for word in persona.name.split()).upper()
-    for index, name in enumerate(PRODUCT_NAMES.get(persona.id, ())):
+    # scale personas (no names of their own) sell the steady shop's products
+    names = PRODUCT_NAMES.get(persona.id) or PRODUCT_NAMES["steady_us"]
+    for index, name in enumerate(names):
         product_id = digits(rng, "1729", 19)
         products.append(
             Product(

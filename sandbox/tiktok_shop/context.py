@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,18 @@ def filtered(
     items: list[dict[str, Any]], *conditions: Callable[[dict[str, Any]], bool]
 ) -> list[dict[str, Any]]:
     return [item for item in items if all(cond(item) for cond in conditions)]
+
+
+def within(
+    items: list[dict[str, Any]], field: str, bounds: tuple[int, int]
+) -> list[dict[str, Any]]:
+    """The items with ``field`` in ``bounds`` (``[low, high)``), for ``items`` sorted by
+    ``field`` ascending (every ``Dataset`` list is, and filtering keeps the order): a bisection,
+    so a page of a large shop does not scan all its records."""
+    low, high = bounds
+    start = bisect.bisect_left(items, low, key=lambda item: item[field])
+    end = bisect.bisect_left(items, high, lo=start, key=lambda item: item[field])
+    return items[start:end]
 
 
 def between(field: str, bounds: tuple[int, int]) -> Callable[[dict[str, Any]], bool]:

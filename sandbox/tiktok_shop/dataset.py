@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.money import total
-from sandbox.personas import PERSONAS_BY_ID, Persona, digits, make_buyers, persona_rng
+from sandbox.personas import SCALE_DAYS, Persona, digits, make_buyers, persona_by_id, persona_rng
 from sandbox.tiktok_shop.catalog import make_catalog, make_shop
 from sandbox.tiktok_shop.data_affiliate import creator_orders, seller_affiliate_order
 from sandbox.tiktok_shop.data_finance import statements
@@ -46,10 +46,21 @@ def _daily_count(rng: random.Random, mean: float) -> int:
     return max(0, round(rng.gauss(mean, mean**0.5))) if mean > 0 else 0
 
 
+def _scale_count(order_count: int, days_back: int) -> int:
+    """Orders of a scale persona on the day ``days_back`` days before the anchor: the total
+    spread evenly over the last ``SCALE_DAYS`` days (earlier days get the remainder first)."""
+    if not 1 <= days_back <= SCALE_DAYS:
+        return 0
+    base, extra = divmod(order_count, SCALE_DAYS)
+    return base + (1 if SCALE_DAYS - days_back < extra else 0)
+
+
 @functools.lru_cache(maxsize=64)
 def dataset(seed: int, anchor: dt.date, persona_id: str, history_days: int = 180) -> Dataset:
     """Generate (once) the data of ``persona_id``; KeyError if the persona does not exist."""
-    persona = PERSONAS_BY_ID[persona_id]
+    persona = persona_by_id(persona_id)
+    if persona is None:
+        raise KeyError(persona_id)
     anchor_ts = int(dt.datetime.combine(anchor, dt.time(0, 0), tzinfo=dt.UTC).timestamp())
     ident = persona_rng(seed, persona_id, "identity")
     open_id = digits(ident, "70", 19)
@@ -79,6 +90,8 @@ def dataset(seed: int, anchor: dt.date, persona_id: str, history_days: int = 180
     for day in range(history_days):
         day_start = anchor_ts - (history_days - day) * DAY
         count = _daily_count(rng, persona.volume(day / (history_days - 1)))
+        if persona.order_count is not None:
+            count = _scale_count(persona.order_count, history_days - day)
         for offset in sorted(rng.randrange(DAY) for _ in range(count)):
             if day_start + offset >= start:
                 orders.append(factory.build(day_start + offset))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sandbox.asof import cut_at
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultRegistry
-from sandbox.personas import PERSONAS_BY_ID, Persona
+from sandbox.personas import Persona, persona_by_id
 from sandbox.tiktok_shop.asof import dataset_at
 from sandbox.tiktok_shop.dataset import Dataset
 from sandbox.tiktok_shop.state import CREATOR_SCOPES, SELLER_SCOPES, TikTokState
@@ -32,7 +32,7 @@ class TikTokShopEmulator:
         return hashlib.sha256(f"tts-page-token:{self.config.seed}".encode()).digest()
 
     def persona(self, persona_id: str) -> Persona | None:
-        return PERSONAS_BY_ID.get(persona_id)
+        return persona_by_id(persona_id)
 
     def data(self, persona_id: str) -> Dataset:
         """The persona's data as they are at the clock."""

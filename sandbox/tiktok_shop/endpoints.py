@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.tiktok_shop.context import Call, between, filtered, sort_by
+from sandbox.tiktok_shop.context import Call, filtered, sort_by, within
 from sandbox.tiktok_shop.envelope import invalid_param
 
 ORDER_STATUSES = (
@@ -67,11 +67,9 @@ def search_orders(call: Call) -> dict[str, Any]:
         raise invalid_param("order_status is not a valid order status.")
     created = call.time_range(call.body_int("create_time_ge"), call.body_int("create_time_lt"))
     updated = call.time_range(call.body_int("update_time_ge"), call.body_int("update_time_lt"))
-    rows = filtered(
-        _by_update(call, "orders", "id", updated),
-        between("create_time", created),
-        lambda o: status is None or o["status"] == status,
-    )
+    rows = within(_by_update(call, "orders", "id", updated), "create_time", created)
+    if status is not None:
+        rows = [o for o in rows if o["status"] == status]
     rows = sort_by(rows, sort_field, "id", sort_order)
     binding = {
         "api": "orders",
@@ -106,11 +104,9 @@ def get_statements(call: Call) -> dict[str, Any]:
     bounds = call.time_range(
         call.query_int("statement_time_ge"), call.query_int("statement_time_lt")
     )
-    rows = filtered(
-        call.data.statements,
-        between("statement_time", bounds),
-        lambda s: status is None or s["payment_status"] == status,
-    )
+    rows = within(call.data.statements, "statement_time", bounds)
+    if status is not None:
+        rows = [s for s in rows if s["payment_status"] == status]
     rows = sort_by(rows, "statement_time", "id", sort_order)
     binding = {
         "api": "statements",
@@ -127,7 +123,7 @@ def get_statements(call: Call) -> dict[str, Any]:
 def _affiliate(call: Call, rows: list[dict[str, Any]], api: str) -> dict[str, Any]:
     page_size = call.int_param("page_size", low=1, high=100, required=True)
     created = call.time_range(call.body_int("create_time_ge"), call.body_int("create_time_lt"))
-    rows = sort_by(filtered(rows, between("create_time", created)), "create_time", "id", "DESC")
+    rows = sort_by(within(rows, "create_time", created), "create_time", "id", "DESC")
     binding = {"api": api, "body": call.body, "shop": call.query.get("shop_cipher")}
     chunk, next_token = call.page(rows, page_size, binding)
     return {"orders": chunk, "next_page_token": next_token, "total_count": len(rows)}
@@ -168,8 +164,7 @@ def search_returns(call: Call) -> dict[str, Any]:
         else None
     )
     rows = filtered(
-        _by_update(call, "returns", "return_id", updated),
-        between("create_time", created),
+        within(_by_update(call, "returns", "return_id", updated), "create_time", created),
         lambda r: order_ids is None or r["order_id"] in order_ids,
         lambda r: return_ids is None or r["return_id"] in return_ids,
         lambda r: statuses is None or r["return_status"] in statuses,

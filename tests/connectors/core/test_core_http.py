@@ -7,9 +7,13 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.core.errors import Fatal, NeedsReauth, RateLimited, Retriable
 from connectors.core.http import RateBudget, RetryPolicy, send, with_retries
+
+TOLERANCE = 0.002  # seconds: the event loop's timer may fire a hair early
 
 
 class Flaky:
@@ -148,10 +152,39 @@ class TestRateBudget:
     async def test_limits_rate_per_key_not_across_keys(self) -> None:
         budget = RateBudget(10)
         started = time.monotonic()
-        for _ in range(10):
+        for _ in range(5):
             await budget.acquire("shop-a")
             await budget.acquire("shop-b")
-        assert time.monotonic() - started < 0.5  # each shop's burst fits its own bucket
-        await budget.acquire("shop-a")
-        await budget.acquire("shop-a")
-        assert time.monotonic() - started >= 0.1  # the 11th/12th call of shop-a waits
+        elapsed = time.monotonic() - started
+        # each shop's 5 calls are 0.1 s apart (0.4 s); the other shop's calls fit between them
+        assert 0.4 - TOLERANCE <= elapsed < 0.7
+
+    async def test_no_burst_after_a_pause(self) -> None:
+        budget = RateBudget(20)
+        await budget.acquire("shop")
+        await asyncio.sleep(0.3)  # a token bucket would have refilled a burst by now
+        started = time.monotonic()
+        for _ in range(4):
+            await budget.acquire("shop")
+        assert time.monotonic() - started >= 3 * 0.05 - TOLERANCE
+
+    @settings(max_examples=15, deadline=None)
+    @given(
+        rate=st.floats(min_value=50.0, max_value=400.0),
+        count=st.integers(min_value=2, max_value=12),
+        concurrent=st.booleans(),
+    )
+    def test_n_acquisitions_take_at_least_n_minus_one_intervals(
+        self, rate: float, count: int, concurrent: bool
+    ) -> None:
+        async def run() -> float:
+            budget = RateBudget(rate)
+            started = asyncio.get_running_loop().time()
+            if concurrent:
+                await asyncio.gather(*(budget.acquire("shop") for _ in range(count)))
+            else:
+                for _ in range(count):
+                    await budget.acquire("shop")
+            return asyncio.get_running_loop().time() - started
+
+        assert asyncio.run(run()) >= (count - 1) / rate - TOLERANCE

@@ -26,6 +26,9 @@ CONFIG = TikTokShopConfig(
     authorize_url="https://consent.test/open/authorize",
     auth_base_url="https://auth.test",
     api_base_url="https://api.test/prefix/api",
+    # one cursor per window: these tests script and count the requests of one; windows read as
+    # slices side by side are tested against the sandbox and in tests/connectors/core
+    slice_days=365.0,
 )
 SHOP = ShopRecord(
     platform=Platform.TIKTOK_SHOP,
