@@ -176,34 +176,6 @@ def _lender_api(data: JSON) -> tuple[list[Figure], list[str]]:
     return figures, notes
 
 
-def _ingestion(data: JSON) -> tuple[list[Figure], list[str]]:
-    figures = [
-        _at_most("backfill wall time vs rate-limit bound", _num(data, "ratio_to_bound"), "x", 1.25),
-        Figure("backfill wall time", _num(data, "wall_seconds"), "s"),
-        Figure("bound (pages / rate limit)", _num(data, "bound_seconds"), "s"),
-        Figure("pages fetched", _num(data, "pages"), ""),
-        Figure("429 answers", _num(data, "rate_limited_responses"), ""),
-        _at_most(
-            "rows stored vs ground truth, difference",
-            abs((_num(data, "rows_stored") or 0) - (_num(data, "rows_expected") or 0)),
-            "",
-            0,
-        ),
-    ]
-    peaks = data.get("peak_rss_mib") or {}
-    for orders, mib in sorted(peaks.items(), key=lambda item: int(item[0])):
-        figures.append(Figure(f"peak RSS at {int(orders):,} orders", float(mib), "MiB"))
-    notes = [
-        f"{data.get('orders', 0):,}-order TikTok Shop persona, 90-day backfill from a sandbox "
-        f"server at {data.get('latency_ms', '?')} ms per request and "
-        f"{data.get('rate_limit_per_second', '?')} requests/s, on {data.get('database', '?')}; "
-        f"{data.get('cpu_count', '?')} cores shared with the sandbox and the database, load "
-        f"average {data.get('load_average_before', '?')} before, "
-        f"{data.get('load_average_after', '?')} after; peak memory should not grow with the shop"
-    ]
-    return figures, notes
-
-
 Extractor = Callable[[JSON], tuple[list[Figure], list[str]]]
 
 # In the order the report shows them; the suite runs them in this order too.
@@ -212,7 +184,6 @@ BENCHMARKS: dict[str, tuple[str, Extractor]] = {
     "ingestion": ("Ingestion: a TikTok Shop backfill at the platform's rate limit", _ingestion),
     "lender_api": ("Lender API: score reads beside a bare endpoint", _lender_api),
     "lender_load": ("Lender reads under mixed load", _lender_load),
-    "ingestion": ("Ingestion: a 90-day TikTok Shop backfill at the rate limit", _ingestion),
 }
 
 
