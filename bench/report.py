@@ -86,7 +86,7 @@ def _scoring_batch(data: JSON) -> tuple[list[Figure], list[str]]:
     notes = [
         f"{data.get('borrowers', 0):,} borrowers, {data.get('order_rows', 0):,} order rows "
         f"(+{data.get('other_rows', 0):,} other rows); monthly revenue agrees with DuckDB within "
-        f"{data.get('sql_max_abs_diff_usd', 0)} USD"
+        f"{_num(data, 'sql_max_abs_diff_usd') or 0:.4f} USD"
     ]
     return figures, notes
 
@@ -167,8 +167,8 @@ def _lender_api(data: JSON) -> tuple[list[Figure], list[str]]:
     notes = [
         f"{data.get('connections', '?')} connections for {data.get('duration_s', '?')} s per "
         f"endpoint on {data.get('database', '?')}, {data.get('workers', '?')} uvicorn worker(s), "
-        f"the load generator ({data.get('load_generator', '?')}) on the same "
-        f"{data.get('cpu_count', '?')} cores; load average {data.get('load_average_before', '?')}"
+        f"{data.get('load_generator', 'the load generator on the same machine')}; "
+        f"load average {data.get('load_average_before', '?')}"
         f" before, {data.get('load_average_after', '?')} after; "
         f"{data.get('audit_events_written', '?')} audit rows for "
         f"{data.get('score_reads_answered', '?')} reads answered"
