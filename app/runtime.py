@@ -7,6 +7,7 @@ process (`create_app`'s lifespan) and `creditscore worker` run the tasks with th
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,6 +21,21 @@ from app.jobs import JobQueue, create_queue
 from app.kit.signed import Signer
 from app.logging import configure as configure_logging
 from app.models.base import utcnow
+
+
+def freeze_startup_heap() -> None:
+    """Put what is alive once a process has started (modules, settings, pools, clients) out of
+    the garbage collector's reach, having collected once so no garbage is kept with it.
+
+    A pull allocates tens of thousands of short-lived objects per page (decoded JSON, records,
+    rows), so the collector's oldest generation comes round every few dozen pages, and each of
+    those full collections walked the whole startup heap again: about a quarter of a second on
+    a loaded 2-core machine, an eighth of a 20,000-order backfill's CPU (bench.ingestion).
+    Frozen objects are still freed when nothing refers to them; only cycles among them stay.
+    Called once per long-running process, when its context is open (`creditscore worker`,
+    `creditscore sync`), not per context: tests open many."""
+    gc.collect()
+    gc.freeze()
 
 
 @asynccontextmanager

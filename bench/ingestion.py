@@ -8,7 +8,8 @@ it). Each shop size is a scale persona (``scale_<orders>``: exactly that many or
 days before the anchor, so a 90-day window holds all of them), pulled in its own process on a
 fresh database through the app's real path: the connection made with an authorization code
 (``connect_tiktok_shop``), then ``pull_connection(full=True)``, the backfill a new connection
-gets, with every stream (orders, returns, statements, affiliate orders).
+gets, with every stream (orders, returns, statements, affiliate orders); the startup heap is
+frozen before the pull as the worker does (``app.runtime.freeze_startup_heap``).
 
 It prints, for the timed size: pages fetched (successful API answers), the wall time of the
 pull, the bound the rate limit sets (pages / 50 per second: no client can be faster), their
@@ -160,7 +161,7 @@ async def _pull(orders: int, sandbox_url: str, now: datetime) -> PullFigures:
     from app.db import transaction
     from app.jobs.in_process import InProcessQueue
     from app.models import AffiliateCommission, Borrower, Order, Return, Settlement
-    from app.runtime import open_context
+    from app.runtime import freeze_startup_heap, open_context
     from app.sync.service import pull_connection
 
     transport = CountingTransport()
@@ -177,6 +178,7 @@ async def _pull(orders: int, sandbox_url: str, now: datetime) -> PullFigures:
             (connection,) = await connect_tiktok_shop(ctx, session, borrower, code)
             connection_id = connection.id
         transport.statuses.clear()
+        freeze_startup_heap()  # as the worker and `creditscore sync` do once started
         before = _rss_mib()
         started, cpu = time.perf_counter(), _cpu_seconds()
         outcome = await pull_connection(ctx, connection_id, now=now, full=True)

@@ -15,7 +15,7 @@ from app.jobs import tasks
 from app.jobs.durable import DurableQueue
 from app.jobs.in_process import InProcessQueue
 from app.models import BusinessConnection, ConnectionStatus
-from app.runtime import open_context
+from app.runtime import freeze_startup_heap, open_context
 from app.sync.service import SyncBusy, SyncOutcome, SyncRetryLater
 
 
@@ -28,6 +28,7 @@ async def run_worker(settings: Settings) -> None:
         return made[0]
 
     async with open_context(settings, queue=scheduling_queue):
+        freeze_startup_heap()
         await made[0].run_worker()
 
 
@@ -54,6 +55,7 @@ async def sync_now(
         update={"jobs": settings.jobs.model_copy(update={"schedule": False})}
     )
     async with open_context(no_schedule, queue=InProcessQueue) as context:
+        freeze_startup_heap()
         if connection_ids is None:
             if due_only:
                 connection_ids = await tasks.due_for_refresh(context)

@@ -11,8 +11,8 @@ value. SQLite gets one cached statement executed for the rows (``executemany``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -22,6 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.elements import TextClause
+
+from app.kit.types import Money, UTCDateTime
 
 # SQLite allows 32766 bound parameters per statement; stay well below for wide rows.
 BATCH_ROWS = 500
@@ -48,13 +50,16 @@ async def upsert(
     columns = tuple(rows[0])
     if session.get_bind().dialect.name == "postgresql":
         statement = _recordset_statement(table, columns, tuple(key), tuple(keep_on_update))
-        processors = _bind_processors(table, columns)
-        named = list(zip(columns, processors, strict=True))
+        converters = _json_converters(table, columns)
+        plain = [c for c, convert in zip(columns, converters, strict=True) if convert is None]
+        converted = [(c, f) for c, f in zip(columns, converters, strict=True) if f is not None]
         for start in range(0, len(rows), BATCH_ROWS):
-            batch = [
-                {c: row[c] if process is None else process(row[c]) for c, process in named}
-                for row in rows[start : start + BATCH_ROWS]
-            ]
+            batch = []
+            for row in rows[start : start + BATCH_ROWS]:
+                item = {c: row[c] for c in plain}
+                for column, convert in converted:
+                    item[column] = convert(row[column])
+                batch.append(item)
             document = orjson.dumps(batch, default=_json_value).decode()
             await session.execute(statement, {"rows": document})
         return len(rows)
@@ -75,9 +80,41 @@ async def upsert(
 
 
 @functools.cache
-def _bind_processors(table: Table, columns: tuple[str, ...]) -> list[Any]:
-    """Each column type's own conversion of a Python value (UTC datetimes, Decimal money)."""
-    return [table.c[column].type.bind_processor(_POSTGRESQL) for column in columns]
+def _json_converters(table: Table, columns: tuple[str, ...]) -> list[Callable[[Any], Any] | None]:
+    """Each column's conversion of a Python value for the JSON document (None: as it is).
+
+    Money and UTC datetime columns, most of a fact row, get a direct equivalent of their type's
+    bind processor (the same checks, the same result) that also writes money as its decimal
+    text, rather than the processor and then orjson's ``default`` per value: a page of rows
+    has thousands of them. Other types keep their own processor, where they have one."""
+    converters: list[Callable[[Any], Any] | None] = []
+    for column in columns:
+        kind = table.c[column].type
+        if isinstance(kind, Money):
+            converters.append(_money_text)
+        elif isinstance(kind, UTCDateTime):
+            converters.append(_utc)
+        else:
+            converters.append(kind.bind_processor(_POSTGRESQL))
+    return converters
+
+
+def _money_text(value: Any) -> str | None:
+    """``Money``'s bind check, then the amount as PostgreSQL reads it back into NUMERIC."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
+    return format(value, "f")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """``UTCDateTime``'s bind conversion, skipped for the values already in UTC (nearly all)."""
+    if value is None or value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)
 
 
 def _json_value(value: Any) -> str:

@@ -81,6 +81,11 @@ def parse_amount(value: str | int | Decimal, currency: str, *, formatted: bool =
         When ``value`` is not an amount (empty, letters inside the number, bad grouping,
         NaN/infinity, a float or a bool), or is formatted text and ``formatted`` is false.
     """
+    if type(value) is str and not formatted:  # the wire format, nearly every call: checks first
+        plain = value.strip()
+        if not _PLAIN.match(plain):
+            raise BadRecord(f"amount is not a plain decimal string: {value[:40]!r}")
+        return Decimal(plain)
     if isinstance(value, bool | float):
         raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
     if isinstance(value, Decimal):

@@ -22,6 +22,16 @@ def from_unix(seconds: int | str) -> datetime:
 
     Raises ``BadRecord`` on anything else (floats, bools, garbage, out-of-range values).
     """
+    if type(seconds) is not int:  # an int (never a bool: its type is bool) goes straight on
+        seconds = _unix_int(seconds)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadRecord(f"timestamp out of range: {seconds}") from exc
+
+
+def _unix_int(seconds: object) -> int:
+    """Unix seconds given as other than an ``int``: a string of digits, or a ``BadRecord``."""
     if isinstance(seconds, bool):
         raise BadRecord("timestamp must be unix seconds, not bool")
     if isinstance(seconds, str):
@@ -31,10 +41,7 @@ def from_unix(seconds: int | str) -> datetime:
         seconds = int(text)
     if not isinstance(seconds, int):
         raise BadRecord(f"timestamp must be unix seconds, not {type(seconds).__name__}")
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise BadRecord(f"timestamp out of range: {seconds}") from exc
+    return seconds
 
 
 def from_iso8601(text: object) -> datetime:

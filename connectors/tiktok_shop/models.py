@@ -246,6 +246,9 @@ def _req(raw: Raw, key: str) -> Any:
 
 
 def _str(raw: Raw, key: str) -> str:
+    value = raw.get(key)
+    if type(value) is str and value:  # the usual case, before the general checks
+        return value
     value = _req(raw, key)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise BadRecord(f"field {key!r} is not a string")

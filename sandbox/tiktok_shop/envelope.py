@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.responses import JSONResponse
 
 
@@ -29,12 +30,28 @@ def envelope(now: float, data: Any, code: int = 0, message: str = "Success") -> 
     return {"code": code, "message": message, "request_id": request_id(now), "data": data}
 
 
+class EnvelopeResponse(JSONResponse):
+    """A JSON answer written by orjson: the bytes Starlette's ``JSONResponse`` writes (compact
+    separators, UTF-8 text rather than ASCII escapes) for the envelopes the emulator builds
+    (strings, ints, bools, lists and dicts), an order of magnitude faster on a page of orders.
+    The sandbox shares its machine with the client in benchmarks (bench.ingestion), where the
+    stdlib encoder cost about half as much CPU per page as the whole client."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except TypeError:  # what orjson does not write (non-string keys, huge ints): the stdlib
+            return super().render(content)
+
+
 def ok(now: float, data: Any) -> JSONResponse:
-    return JSONResponse(envelope(now, data))
+    return EnvelopeResponse(envelope(now, data))
 
 
 def fail(now: float, error: PlatformError) -> JSONResponse:
-    return JSONResponse(envelope(now, None, error.code, error.message), status_code=error.status)
+    return EnvelopeResponse(
+        envelope(now, None, error.code, error.message), status_code=error.status
+    )
 
 
 # Messages follow DOC common-errors (reference 8); HTTP statuses beyond 401 for 106001 and 429
