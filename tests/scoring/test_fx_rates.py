@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.fx import FALLBACK_USD_PER_UNIT, rate_table, rates_frame, usd_per_unit
+from scoring.fx import (
+    FALLBACK_USD_PER_UNIT,
+    ecb_converter,
+    rate_table,
+    rates_frame,
+    usd_per_unit,
+)
 from tests.scoring.factories import AS_OF, connection, make_frames, order
 from tests.scoring.helpers import features
 
@@ -29,6 +35,17 @@ class TestRates:
     def test_unknown_currency_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="no USD rate for currency 'XXX'"):
             usd_per_unit("XXX", date(2025, 3, 3))
+
+    def test_rates_equal_the_full_ecb_converter(self) -> None:
+        # usd_per_unit loads each currency's column alone; the full converter is the reference,
+        # on a weekday, a weekend (interpolated), a TARGET holiday and both sides of the data.
+        full = ecb_converter()
+        days = [date(2025, 3, 3), date(2025, 3, 8), date(2024, 12, 25), date(1990, 1, 1)]
+        days.append(date(2100, 1, 1))
+        for currency in sorted(full.currencies - {"USD"}):
+            for day in days:
+                expected = float(full.convert(1.0, currency, "USD", date=day))
+                assert usd_per_unit(currency, day) == expected, (currency, day)
 
     def test_rates_frame_has_a_row_per_currency_and_day(self) -> None:
         frame = rates_frame(["IDR", "USD"], DAY, DAY + pd.Timedelta(days=2))
