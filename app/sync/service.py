@@ -346,6 +346,33 @@ class _Pull:
         pages: int,
         through: datetime | None = None,
     ) -> int:
+        """:meth:`_commit_now`, finished even when this stream is cancelled meanwhile.
+
+        When another stream of the pull fails, the others are cancelled. Cancelling a
+        transaction half way leaves its connection to be discarded with the transaction still
+        open, which on SQLite keeps the database locked for every later writer (the pull's own
+        failure handling included). The page is complete and consistent with its cursor, so
+        committing it is right; the cancellation is delivered once it is done.
+        """
+        commit = asyncio.ensure_future(
+            self._commit_now(stream, records, quarantined, run_cursor, pages=pages, through=through)
+        )
+        try:
+            return await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            await asyncio.gather(commit, return_exceptions=True)
+            raise
+
+    async def _commit_now(
+        self,
+        stream: str,
+        records: list[Record],
+        quarantined: list[Quarantined],
+        run_cursor: dict[str, Any] | None,
+        *,
+        pages: int,
+        through: datetime | None = None,
+    ) -> int:
         """One transaction: the page's rows, its quarantined records, the cursor, the lease."""
         context = self.context
         seen_at = context.clock()
