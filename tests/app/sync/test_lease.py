@@ -73,3 +73,37 @@ async def test_the_holder_renews_and_releases(harness: Harness) -> None:
     async with transaction(harness.context.sessions) as session:
         await lease.release(session, connection_id, "me")
     assert await hold(harness, connection_id, "someone-else")
+
+
+async def test_a_commit_cancelled_half_way_finishes_and_leaves_the_database_writable(
+    harness: Harness,
+) -> None:
+    # Streams are pulled side by side; when one fails the others are cancelled, possibly inside
+    # a commit. The commit must finish (its page is complete) and release the database.
+    import asyncio
+
+    from app.sync.service import _Pull
+
+    connection_id = await harness.connected("cancelled", "steady_us")
+    assert await hold(harness, connection_id, "puller")
+    async with transaction(harness.context.sessions) as session:
+        row = await session.get(BusinessConnection, connection_id)
+        assert row is not None
+        borrower_id = row.borrower_id
+    pull = _Pull(harness.context, connection_id, borrower_id, "run", "puller", TTL)
+
+    commit = asyncio.create_task(pull._commit("orders", [], [], {"page": 7}, pages=7))
+    await asyncio.sleep(0)  # the commit has begun and waits on the database
+    commit.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await commit
+
+    async with transaction(harness.context.sessions) as session:
+        row = await session.get(BusinessConnection, connection_id)
+        assert row is not None
+        assert row.sync_cursors["orders"]["pages"] == 7
+        assert row.sync_cursors["orders"]["run"] == {"page": 7}
+    async with asyncio.timeout(5):  # not the 30 s of a database left locked
+        async with transaction(harness.context.sessions) as session:
+            await lease.release(session, connection_id, "puller")
+    assert await hold(harness, connection_id, "next-process")
