@@ -49,9 +49,11 @@ import httpx
 import psycopg
 
 from bench.served import (
+    CLI,
     DEFAULT_POSTGRES_ADMIN_URL,
     HOST,
     free_port,
+    serve_command,
     service_env,
     throwaway_postgres,
 )
@@ -60,7 +62,6 @@ __all__ = ["IngestionResult", "Options", "PullFigures", "main", "run"]
 
 TARGET_RATIO = 1.25
 WINDOW_DAYS = 90
-_CLI = [sys.executable, "-c", "from app.cli import main; main()"]
 _CONTROL = "/_sandbox/tiktok_shop"
 
 
@@ -219,39 +220,16 @@ def _sandbox(workdir: Path, options: Options) -> Iterator[str]:
     """`creditscore sandbox serve` on a free loopback port, latency and rate limit set."""
     port = free_port()
     env = service_env(None, workdir)
-    log = (workdir / "sandbox.log").open("ab")
-    command = [*_CLI, "sandbox", "serve", "--host", HOST, "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and CLI)
-        command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the sandbox exited with {process.returncode}")
-            try:
-                if httpx.get(f"{url}/_sandbox/personas", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("the sandbox did not answer within 120 s")
-            time.sleep(0.2)
+    command = [*CLI, "sandbox", "serve", "--host", HOST, "--port", str(port)]
+    log = workdir / "sandbox.log"
+    with serve_command(command, port, env, log, ready_path="/_sandbox/personas") as sandbox:
         settings = {
             "latency_ms": options.latency_ms,
             "rate_limit_per_second": options.rate_limit_per_second,
         }
-        httpx.post(f"{url}{_CONTROL}/settings", json=settings, timeout=10).raise_for_status()
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+        control = f"{sandbox.base_url}{_CONTROL}/settings"
+        httpx.post(control, json=settings, timeout=10).raise_for_status()
+        yield sandbox.base_url
 
 
 def _postgres_answers(admin_url: str) -> bool:

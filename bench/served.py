@@ -42,7 +42,7 @@ DEFAULT_POSTGRES_ADMIN_URL = os.environ.get(
 )
 HOST = "127.0.0.1"
 # `creditscore` without relying on the console script being on PATH.
-_CLI = [sys.executable, "-c", "from app.cli import main; main()"]
+CLI = [sys.executable, "-c", "from app.cli import main; main()"]
 
 
 def free_port(host: str = HOST) -> int:
@@ -90,7 +90,7 @@ class Service:
     def cli(self, *args: str) -> str:
         """Run ``creditscore ARGS`` on the service's settings; its standard output."""
         done = subprocess.run(  # noqa: S603 (our own interpreter and CLI)
-            [*_CLI, *args],
+            [*CLI, *args],
             env={**self.env, "COLUMNS": "500"},  # rich must not wrap a key across lines
             capture_output=True,
             text=True,
@@ -171,7 +171,7 @@ def serve(
     """`creditscore run` on a free port of 127.0.0.1 (``None``: SQLite in ``workdir``)."""
     env = service_env(database_url, workdir, extra_env)
     port = free_port()
-    command = [*_CLI, "run", "--host", HOST, "--port", str(port)]
+    command = [*CLI, "run", "--host", HOST, "--port", str(port)]
     with serve_command(command, port, env, workdir / "service.log", start_timeout_s) as service:
         yield service
 
@@ -183,9 +183,10 @@ def serve_command(
     env: dict[str, str],
     log_path: Path,
     start_timeout_s: float = 120.0,
+    ready_path: str = "/openapi.json",
 ) -> Iterator[Service]:
-    """Start ``command`` (a server that listens on ``port`` of 127.0.0.1), wait until it answers,
-    stop it on the way out; its output is appended to ``log_path``."""
+    """Start ``command`` (a server that listens on ``port`` of 127.0.0.1), wait until it answers
+    200 at ``ready_path``, stop it on the way out; its output is appended to ``log_path``."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
             command,
@@ -196,20 +197,22 @@ def serve_command(
         )
         try:
             service = Service(f"http://{HOST}:{port}", process.pid, env, log_path)
-            _wait_until_up(service, process, start_timeout_s)
+            _wait_until_up(service, process, start_timeout_s, ready_path)
             yield service
         finally:
             _stop(process)
 
 
-def _wait_until_up(service: Service, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+def _wait_until_up(
+    service: Service, process: subprocess.Popen[bytes], timeout_s: float, ready_path: str
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = service.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the service exited with {process.returncode}:\n{tail}")
         try:
-            if httpx.get(f"{service.base_url}/openapi.json", timeout=2.0).status_code == 200:
+            if httpx.get(f"{service.base_url}{ready_path}", timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

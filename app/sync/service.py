@@ -289,6 +289,23 @@ async def _side_by_side(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def _finished_even_if_cancelled(commit: Coroutine[Any, Any, int]) -> int:
+    """``commit``, run to its end even when the caller is cancelled meanwhile.
+
+    When one stream of a pull fails, the others are cancelled (:func:`_side_by_side`).
+    Cancelling a transaction half way leaves its connection to be discarded with the
+    transaction still open, which on SQLite keeps the database locked for every later writer
+    (the pull's own failure handling included). A page is complete and consistent with its
+    cursor, so committing it is right; the cancellation is delivered once it is done.
+    """
+    task = asyncio.ensure_future(commit)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+
+
 @dataclass
 class _Pull:
     """One pull's identity: what it writes for, and the lease it renews with every page."""
@@ -314,8 +331,8 @@ class _Pull:
                 if isinstance(item, Checkpoint):
                     pages += 1
                     run_cursor = window.run_cursor(item.state)
-                    counts["stored"] += await self._commit(
-                        spec.name, pending, quarantined, run_cursor, pages=pages
+                    counts["stored"] += await _finished_even_if_cancelled(
+                        self._commit(spec.name, pending, quarantined, run_cursor, pages=pages)
                     )
                     counts["quarantined"] += len(quarantined)
                     pending, quarantined = [], []
@@ -330,40 +347,13 @@ class _Pull:
             if close is not None:
                 await close()
         # The window is complete: what is left, and the cursor moved past the window.
-        counts["stored"] += await self._commit(
-            spec.name, pending, quarantined, None, pages=pages, through=window.end
+        counts["stored"] += await _finished_even_if_cancelled(
+            self._commit(spec.name, pending, quarantined, None, pages=pages, through=window.end)
         )
         counts["quarantined"] += len(quarantined)
         return counts
 
     async def _commit(
-        self,
-        stream: str,
-        records: list[Record],
-        quarantined: list[Quarantined],
-        run_cursor: dict[str, Any] | None,
-        *,
-        pages: int,
-        through: datetime | None = None,
-    ) -> int:
-        """:meth:`_commit_now`, finished even when this stream is cancelled meanwhile.
-
-        When another stream of the pull fails, the others are cancelled. Cancelling a
-        transaction half way leaves its connection to be discarded with the transaction still
-        open, which on SQLite keeps the database locked for every later writer (the pull's own
-        failure handling included). The page is complete and consistent with its cursor, so
-        committing it is right; the cancellation is delivered once it is done.
-        """
-        commit = asyncio.ensure_future(
-            self._commit_now(stream, records, quarantined, run_cursor, pages=pages, through=through)
-        )
-        try:
-            return await asyncio.shield(commit)
-        except asyncio.CancelledError:
-            await asyncio.gather(commit, return_exceptions=True)
-            raise
-
-    async def _commit_now(
         self,
         stream: str,
         records: list[Record],
