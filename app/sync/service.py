@@ -48,6 +48,7 @@ from app.sync.metrics import snapshot
 from app.sync.plan import Cursor, Incremental, Mode, Window, windows
 from app.sync.rows import TARGETS, to_row
 from connectors.amazon_sp_api.streams import INCREMENTAL as AMAZON_RULES
+from connectors.core.cancellation import finished_even_if_cancelled
 from connectors.core.errors import ConnectorError, NeedsReauth, RateLimited, Retriable
 from connectors.core.incremental import Incremental as IncrementalRule
 from connectors.core.records import Checkpoint, Platform, Quarantined, Record, ShopRecord
@@ -289,23 +290,6 @@ async def _side_by_side(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _finished_even_if_cancelled(commit: Coroutine[Any, Any, int]) -> int:
-    """``commit``, run to its end even when the caller is cancelled meanwhile.
-
-    When one stream of a pull fails, the others are cancelled (:func:`_side_by_side`).
-    Cancelling a transaction half way leaves its connection to be discarded with the
-    transaction still open, which on SQLite keeps the database locked for every later writer
-    (the pull's own failure handling included). A page is complete and consistent with its
-    cursor, so committing it is right; the cancellation is delivered once it is done.
-    """
-    task = asyncio.ensure_future(commit)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.gather(task, return_exceptions=True)
-        raise
-
-
 @dataclass
 class _Pull:
     """One pull's identity: what it writes for, and the lease it renews with every page."""
@@ -331,7 +315,7 @@ class _Pull:
                 if isinstance(item, Checkpoint):
                     pages += 1
                     run_cursor = window.run_cursor(item.state)
-                    counts["stored"] += await _finished_even_if_cancelled(
+                    counts["stored"] += await finished_even_if_cancelled(
                         self._commit(spec.name, pending, quarantined, run_cursor, pages=pages)
                     )
                     counts["quarantined"] += len(quarantined)
@@ -347,7 +331,7 @@ class _Pull:
             if close is not None:
                 await close()
         # The window is complete: what is left, and the cursor moved past the window.
-        counts["stored"] += await _finished_even_if_cancelled(
+        counts["stored"] += await finished_even_if_cancelled(
             self._commit(spec.name, pending, quarantined, None, pages=pages, through=window.end)
         )
         counts["quarantined"] += len(quarantined)

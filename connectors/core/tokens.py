@@ -24,6 +24,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from connectors.core.cancellation import finished_even_if_cancelled
 from connectors.core.errors import NeedsReauth
 from connectors.core.records import TokenSet
 from connectors.core.timestamps import Clock, utc_now
@@ -131,7 +132,16 @@ class TokenRefresher:
             return tokens
 
     async def refresh_after(self, stale: TokenSet) -> TokenSet:
-        """Replace ``stale`` (rejected or expired) with fresh tokens, refreshing only if needed."""
+        """Replace ``stale`` (rejected or expired) with fresh tokens, refreshing only if needed.
+
+        A refresh once begun runs to its end even if the caller is cancelled (a pull cancels its
+        other streams when one fails): the platform may already have rotated the refresh token,
+        and only saving the new one keeps the connection alive; the store's section (a database
+        transaction) is also ended cleanly rather than abandoned.
+        """
+        return await finished_even_if_cancelled(self._refresh_section(stale))
+
+    async def _refresh_section(self, stale: TokenSet) -> TokenSet:
         # The asyncio lock keeps this client's own tasks off the store's lock; the store's
         # exclusive section serialises every other client, worker and process.
         async with self._lock, self._store.exclusive() as held:

@@ -82,7 +82,8 @@ async def test_a_commit_cancelled_half_way_finishes_and_leaves_the_database_writ
     # a commit. The commit must finish (its page is complete) and release the database.
     import asyncio
 
-    from app.sync.service import _finished_even_if_cancelled, _Pull
+    from app.sync.service import _Pull
+    from connectors.core.cancellation import finished_even_if_cancelled
 
     connection_id = await harness.connected("cancelled", "steady_us")
     assert await hold(harness, connection_id, "puller")
@@ -93,7 +94,7 @@ async def test_a_commit_cancelled_half_way_finishes_and_leaves_the_database_writ
     pull = _Pull(harness.context, connection_id, borrower_id, "run", "puller", TTL)
 
     page = pull._commit("orders", [], [], {"page": 7}, pages=7)
-    commit = asyncio.create_task(_finished_even_if_cancelled(page))
+    commit = asyncio.create_task(finished_even_if_cancelled(page))
     await asyncio.sleep(0)  # the commit has begun and waits on the database
     commit.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -117,3 +117,72 @@ async def test_concurrent_jobs_refresh_once_and_none_fails(
         after = read_tokens(harness.context.keyring, row)
     assert after.access_token != before.access_token
     assert after.refresh_token != before.refresh_token  # rotated, and the new one was kept
+
+
+class HeldRefresh(httpx.AsyncBaseTransport):
+    """Passes requests through; holds each refresh's answer until ``release`` is set (the
+    platform has rotated the tokens, the answer is still on its way)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.rotated = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith(REFRESH_PATHS["tiktok_shop"]):
+            self.rotated.set()
+            await self.release.wait()
+        return response
+
+
+@pytest.fixture
+def held() -> list[HeldRefresh]:
+    return []
+
+
+@pytest.fixture
+async def held_harness(
+    database_url: str, tmp_path: Path, held: list[HeldRefresh]
+) -> AsyncIterator[Harness]:
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        held.append(HeldRefresh(inner))
+        return held[0]
+
+    async with running_service(
+        database_url,
+        tmp_path,
+        wrap_platform=wrap,
+        sandbox=SandboxSettings(enabled=False, rotate_refresh_tokens=True),
+    ) as running:
+        yield running
+
+
+async def test_a_job_cancelled_during_a_refresh_keeps_the_rotated_tokens(
+    held_harness: Harness, held: list[HeldRefresh]
+) -> None:
+    # A pull cancels its other streams when one fails; one of them may be refreshing. The
+    # platform has already rotated the refresh token, so the new one must reach the database.
+    harness = held_harness
+    headers = await harness.sign_in("cancelled-refresh")
+    await harness.connect("steady_us", headers)
+    (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
+    expired = await harness.platform.post(
+        "/_sandbox/tiktok_shop/expire-tokens", json={"persona": "steady_us"}
+    )
+    assert expired.raise_for_status().json()["expired"] >= 1
+    transport = held[0]
+
+    job = asyncio.create_task(first_page(harness, connection["id"]))
+    async with asyncio.timeout(10):
+        await transport.rotated.wait()
+    job.cancel()
+    transport.release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+
+    async with asyncio.timeout(10):  # the database is writable: no abandoned transaction
+        assert await first_page(harness, connection["id"]) > 0
+    async with transaction(harness.context.sessions) as session:
+        row = await session.get(BusinessConnection, connection["id"])
+        assert row is not None and row.status == "active"

@@ -114,3 +114,29 @@ class TestTokenRefresher:
         with pytest.raises(NeedsReauth):
             await TokenRefresher(store, refresh, clock=lambda: NOW).refresh_after(tokens(1))
         assert len(store.history) == 1
+
+    async def test_a_refresh_cancelled_in_flight_still_saves_the_rotated_tokens(self) -> None:
+        # A pull cancels its other streams when one fails. If that lands while the platform is
+        # rotating the refresh token, the new one must still be saved: the old one is now dead.
+        store = MemoryTokenStore(tokens(1))
+        platform_answered = asyncio.Event()
+        answer = asyncio.Event()
+
+        async def refresh(rt: str) -> TokenSet:
+            await answer.wait()
+            platform_answered.set()
+            return tokens(2)
+
+        refresher = TokenRefresher(store, refresh, clock=lambda: NOW)
+        caller = asyncio.create_task(refresher.refresh_after(tokens(1)))
+        await asyncio.sleep(0)
+        caller.cancel()
+        await asyncio.sleep(0)
+        assert not caller.done()  # the refresh is in flight: the cancellation waits for it
+        answer.set()
+        with pytest.raises(asyncio.CancelledError):
+            await caller
+        assert platform_answered.is_set()
+        assert (await store.load()).refresh_token == "rt2"
+        assert refresher.refresh_count == 1
+        assert not store._lock.locked()
