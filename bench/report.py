@@ -78,6 +78,9 @@ def _scoring_batch(data: JSON) -> tuple[list[Figure], list[str]]:
         _at_least("batch vs per-borrower loop", _num(data, "speedup_vs_loop"), "x", 50),
         _at_most("batch time vs DuckDB aggregate query", _num(data, "score_vs_sql"), "x", 3),
         Figure("batch scoring time", _num(data, "score_seconds"), "s"),
+        Figure(
+            "first call in a process (not in the batch time)", _num(data, "first_call_seconds"), "s"
+        ),
         Figure("DuckDB aggregate query time", _num(data, "sql_query_seconds"), "s"),
         Figure("peak RSS", _num(data, "peak_rss_mib"), "MiB"),
     ]
