@@ -57,6 +57,8 @@ class TikTokShopSettings(BaseModel):
     # Real platform: https://open-api.tiktokglobalshop.com
     api_base_url: str = ""
     requests_per_second: float = Field(default=50.0, gt=0)
+    # Share of that limit left unused, so jitter does not turn pacing into 429s.
+    rate_headroom: float = Field(default=0.02, ge=0, lt=1)
     page_size: int = Field(default=100, ge=1, le=100)
     timeout_s: float = Field(default=30.0, gt=0)
     # Windows longer than this are paged as slices side by side under the one rate budget.

@@ -43,6 +43,7 @@ def tiktok_config(settings: Settings) -> TikTokShopConfig:
         api_base_url=api_base,
         page_size=tts.page_size,
         requests_per_second=tts.requests_per_second,
+        rate_headroom=tts.rate_headroom,
         timeout_s=tts.timeout_s,
         slice_days=tts.slice_days,
     )

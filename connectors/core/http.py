@@ -137,12 +137,20 @@ class Spacer:
 
 
 class RateBudget:
-    """One ``Spacer`` per account key, ``per_second`` requests each."""
+    """One ``Spacer`` per account key, ``per_second`` requests each, less ``headroom``.
 
-    def __init__(self, per_second: float) -> None:
+    ``headroom`` is the share of the platform's limit left unused. Requests paced exactly at
+    the limit reach the platform exactly one second apart every ``per_second`` requests;
+    network and scheduling jitter then puts one more than the limit in some one-second window
+    and the platform answers 429, which costs a backoff far longer than the headroom does.
+    """
+
+    def __init__(self, per_second: float, *, headroom: float = 0.0) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        self._per_second = per_second
+        if not 0.0 <= headroom < 1.0:
+            raise ValueError("headroom must be at least 0 and less than 1")
+        self._per_second = per_second * (1.0 - headroom)
         self._limiters: dict[Hashable, Spacer] = {}
 
     def limiter(self, key: Hashable) -> Spacer:

@@ -138,7 +138,7 @@ class TikTokShopClient:
         self._signer = TikTokShopSigner(
             config.app_key, config.app_secret, config.api_base_url, clock
         )
-        self._budget = RateBudget(config.requests_per_second)
+        self._budget = RateBudget(config.requests_per_second, headroom=config.rate_headroom)
         # TikTok keeps an access token valid until it expires, a refresh elsewhere included
         self._refresher = TokenRefresher(
             tokens, self._refresh, clock=clock, platform=PLATFORM, reuse=TOKEN_REUSE

@@ -144,6 +144,19 @@ class TestRateBudget:
         with pytest.raises(ValueError):
             RateBudget(0)
 
+    @pytest.mark.parametrize("headroom", [-0.1, 1.0])
+    def test_rejects_headroom_outside_zero_to_one(self, headroom: float) -> None:
+        with pytest.raises(ValueError, match="headroom"):
+            RateBudget(5, headroom=headroom)
+
+    async def test_headroom_paces_below_the_limit(self) -> None:
+        # 20 a second less half: 10 a second, so 4 acquisitions span at least 0.3 s
+        budget = RateBudget(20, headroom=0.5)
+        started = time.monotonic()
+        for _ in range(4):
+            await budget.acquire("shop")
+        assert time.monotonic() - started >= 3 * 0.1 - TOLERANCE
+
     def test_one_limiter_per_key(self) -> None:
         budget = RateBudget(5)
         assert budget.limiter("a") is budget.limiter("a")
