@@ -43,6 +43,29 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+class HeldRefresh(CountingTransport):
+    """Holds each TikTok Shop refresh's answer until ``release`` is set: the platform has
+    rotated the tokens, the answer is still on its way."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        super().__init__(inner)
+        self.rotated = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.url.path.endswith(REFRESH_PATHS["tiktok_shop"]):
+            self.rotated.set()
+            await self.release.wait()
+        return response
+
+
+@pytest.fixture
+def transport_class() -> type[CountingTransport]:
+    """The platform transport's wrapper; a test parametrizes it to use another."""
+    return CountingTransport
+
+
 @pytest.fixture
 def counter() -> list[CountingTransport]:
     return []
@@ -50,10 +73,13 @@ def counter() -> list[CountingTransport]:
 
 @pytest.fixture
 async def harness(
-    database_url: str, tmp_path: Path, counter: list[CountingTransport]
+    database_url: str,
+    tmp_path: Path,
+    counter: list[CountingTransport],
+    transport_class: type[CountingTransport],
 ) -> AsyncIterator[Harness]:
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        counter.append(CountingTransport(inner))
+        counter.append(transport_class(inner))
         return counter[0]
 
     async with running_service(
@@ -119,51 +145,12 @@ async def test_concurrent_jobs_refresh_once_and_none_fails(
     assert after.refresh_token != before.refresh_token  # rotated, and the new one was kept
 
 
-class HeldRefresh(httpx.AsyncBaseTransport):
-    """Passes requests through; holds each refresh's answer until ``release`` is set (the
-    platform has rotated the tokens, the answer is still on its way)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.rotated = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if request.url.path.endswith(REFRESH_PATHS["tiktok_shop"]):
-            self.rotated.set()
-            await self.release.wait()
-        return response
-
-
-@pytest.fixture
-def held() -> list[HeldRefresh]:
-    return []
-
-
-@pytest.fixture
-async def held_harness(
-    database_url: str, tmp_path: Path, held: list[HeldRefresh]
-) -> AsyncIterator[Harness]:
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        held.append(HeldRefresh(inner))
-        return held[0]
-
-    async with running_service(
-        database_url,
-        tmp_path,
-        wrap_platform=wrap,
-        sandbox=SandboxSettings(enabled=False, rotate_refresh_tokens=True),
-    ) as running:
-        yield running
-
-
+@pytest.mark.parametrize("transport_class", [HeldRefresh])
 async def test_a_job_cancelled_during_a_refresh_keeps_the_rotated_tokens(
-    held_harness: Harness, held: list[HeldRefresh]
+    harness: Harness, counter: list[CountingTransport]
 ) -> None:
     # A pull cancels its other streams when one fails; one of them may be refreshing. The
     # platform has already rotated the refresh token, so the new one must reach the database.
-    harness = held_harness
     headers = await harness.sign_in("cancelled-refresh")
     await harness.connect("steady_us", headers)
     (connection,) = (await harness.service.get("/api/connections", headers=headers)).json()
@@ -171,7 +158,8 @@ async def test_a_job_cancelled_during_a_refresh_keeps_the_rotated_tokens(
         "/_sandbox/tiktok_shop/expire-tokens", json={"persona": "steady_us"}
     )
     assert expired.raise_for_status().json()["expired"] >= 1
-    transport = held[0]
+    transport = counter[0]
+    assert isinstance(transport, HeldRefresh)
 
     job = asyncio.create_task(first_page(harness, connection["id"]))
     async with asyncio.timeout(10):
