@@ -134,10 +134,12 @@ class TokenRefresher:
     async def refresh_after(self, stale: TokenSet) -> TokenSet:
         """Replace ``stale`` (rejected or expired) with fresh tokens, refreshing only if needed.
 
-        A refresh once begun runs to its end even if the caller is cancelled (a pull cancels its
-        other streams when one fails): the platform may already have rotated the refresh token,
-        and only saving the new one keeps the connection alive; the store's section (a database
-        transaction) is also ended cleanly rather than abandoned.
+        Once called, the section runs to its end even if the caller is cancelled (a pull cancels
+        its other streams when one fails), waiting for the locks included: the platform may
+        already have rotated the refresh token, and only saving the new one keeps the connection
+        alive; the store's section (a database transaction) is also ended cleanly rather than
+        abandoned. The cancellation is delivered after, delayed by at most the lock waits and the
+        refresh call's timeout.
         """
         return await finished_even_if_cancelled(self._refresh_section(stale))
 
