@@ -12,6 +12,25 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+def money_text(value: Any) -> str | None:
+    """A money value as its exact decimal text (None stays None); anything but a ``Decimal``
+    is refused, a float above all."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
+    return format(value, "f")
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware datetime in UTC (None stays None); a naive one is refused, never guessed."""
+    if value is None or value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)
+
+
 class Money(TypeDecorator[Decimal]):
     """An exact decimal amount: NUMERIC on PostgreSQL, decimal text on SQLite.
 
@@ -28,11 +47,8 @@ class Money(TypeDecorator[Decimal]):
         return dialect.type_descriptor(String(48))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError(f"money must be Decimal, not {type(value).__name__}")
-        return value if dialect.name == "postgresql" else format(value, "f")
+        text = money_text(value)
+        return value if text is not None and dialect.name == "postgresql" else text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -47,11 +63,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC)
+        return as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

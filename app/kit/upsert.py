@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.elements import TextClause
 
-from app.kit.types import Money, UTCDateTime
+from app.kit.types import Money, UTCDateTime, as_utc, money_text
 
 # SQLite allows 32766 bound parameters per statement; stay well below for wide rows.
 BATCH_ROWS = 500
@@ -83,38 +83,21 @@ async def upsert(
 def _json_converters(table: Table, columns: tuple[str, ...]) -> list[Callable[[Any], Any] | None]:
     """Each column's conversion of a Python value for the JSON document (None: as it is).
 
-    Money and UTC datetime columns, most of a fact row, get a direct equivalent of their type's
-    bind processor (the same checks, the same result) that also writes money as its decimal
-    text, rather than the processor and then orjson's ``default`` per value: a page of rows
-    has thousands of them. Other types keep their own processor, where they have one."""
+    Money and UTC datetime columns, most of a fact row, get their type's own checks
+    (:func:`app.kit.types.money_text`, :func:`app.kit.types.as_utc`) with money written
+    straight as its decimal text, rather than the bind processor and then orjson's ``default``
+    per value: a page of rows has thousands of them. Other types keep their own processor,
+    where they have one."""
     converters: list[Callable[[Any], Any] | None] = []
     for column in columns:
         kind = table.c[column].type
         if isinstance(kind, Money):
-            converters.append(_money_text)
+            converters.append(money_text)
         elif isinstance(kind, UTCDateTime):
-            converters.append(_utc)
+            converters.append(as_utc)
         else:
             converters.append(kind.bind_processor(_POSTGRESQL))
     return converters
-
-
-def _money_text(value: Any) -> str | None:
-    """``Money``'s bind check, then the amount as PostgreSQL reads it back into NUMERIC."""
-    if value is None:
-        return None
-    if not isinstance(value, Decimal):
-        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
-    return format(value, "f")
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """``UTCDateTime``'s bind conversion, skipped for the values already in UTC (nearly all)."""
-    if value is None or value.tzinfo is UTC:
-        return value
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return value.astimezone(UTC)
 
 
 def _json_value(value: Any) -> str:

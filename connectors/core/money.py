@@ -81,11 +81,8 @@ def parse_amount(value: str | int | Decimal, currency: str, *, formatted: bool =
         When ``value`` is not an amount (empty, letters inside the number, bad grouping,
         NaN/infinity, a float or a bool), or is formatted text and ``formatted`` is false.
     """
-    if type(value) is str and not formatted:  # the wire format, nearly every call: checks first
-        plain = value.strip()
-        if not _PLAIN.match(plain):
-            raise BadRecord(f"amount is not a plain decimal string: {value[:40]!r}")
-        return Decimal(plain)
+    if isinstance(value, str):  # the wire format, nearly every call: tested first
+        return _parse_text(value, currency.upper()) if formatted else _parse_plain(value)
     if isinstance(value, bool | float):
         raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
     if isinstance(value, Decimal):
@@ -94,14 +91,14 @@ def parse_amount(value: str | int | Decimal, currency: str, *, formatted: bool =
         return value
     if isinstance(value, int):
         return Decimal(value)
-    if not isinstance(value, str):
-        raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
-    if not formatted:
-        plain = value.strip()
-        if not _PLAIN.match(plain):
-            raise BadRecord(f"amount is not a plain decimal string: {value[:40]!r}")
-        return Decimal(plain)
-    return _parse_text(value, currency.upper())
+    raise BadRecord(f"amount must be a decimal string, not {type(value).__name__}")
+
+
+def _parse_plain(value: str) -> Decimal:
+    plain = value.strip()
+    if not _PLAIN.match(plain):
+        raise BadRecord(f"amount is not a plain decimal string: {value[:40]!r}")
+    return Decimal(plain)
 
 
 def _parse_text(text: str, currency: str) -> Decimal:
