@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(
     os.environ.get("CS_MIGRATIONS_DIR")
@@ -61,8 +63,22 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+# A connection returned to the pool this recently is handed out again without a ping: it was
+# alive a moment ago, and the ping is a round trip on every checkout (as long as the lender
+# read's whole statement). One idle for longer is pinged first and replaced if dead (a database
+# restart, a firewall's idle timeout). HikariCP skips its check the same way (aliveBypassWindowMs,
+# 500 ms). What this gives up: a connection that dies within the window fails the one request
+# that gets it, as any connection that dies in use does; the pool then reconnects.
+PING_AFTER_IDLE_S = 1.0
+
+
 def create_engine(
-    url: str, *, pool_size: int | None = None, max_overflow: int | None = None, **kwargs: Any
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    ping_after_idle_s: float = PING_AFTER_IDLE_S,
+    **kwargs: Any,
 ) -> AsyncEngine:
     async_url, _ = driver_urls(url)
     _prepare_sqlite_file(url)
@@ -70,10 +86,34 @@ def create_engine(
         kwargs["pool_size"] = pool_size
     if max_overflow is not None:
         kwargs["max_overflow"] = max_overflow
-    engine = create_async_engine(async_url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(async_url, **kwargs)
+    _ping_when_idle(engine.sync_engine, ping_after_idle_s)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _ping_when_idle(engine: Engine, after_s: float) -> None:
+    """SQLAlchemy's pre-ping, for connections idle at least ``after_s`` seconds only."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < after_s:
+            return  # just opened, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            # The pool discards this connection and hands out another (SQLAlchemy's contract
+            # for checkout listeners).
+            raise exc.DisconnectionError("the pooled connection is dead") from error
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,8 +1,7 @@
 """FastAPI dependency aliases: the request's context, its transaction, and who is calling.
 
-The request owns the transaction: `SessionDep` (or `ConnectionDep`, for Core-only endpoints)
-commits when the endpoint returns and rolls back when it raises. Services and repositories never
-commit.
+The request owns the transaction: `SessionDep` commits when the endpoint returns and rolls back
+when it raises. Services and repositories never commit.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import AppContext
 from app.kit.errors import NotAuthenticated
@@ -57,17 +56,6 @@ async def get_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
 # once (a sign-in, then a call with its token) could find nothing committed yet, and a failed
 # commit would follow a success already sent.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def get_connection(context: ContextDep) -> AsyncIterator[AsyncConnection]:
-    """The request's transaction on a plain connection, for endpoints written with Core
-    statements only (the lender API's score read): no ORM session to set up per request. Like
-    `SessionDep`, it commits when the endpoint returns and rolls back when it raises."""
-    async with context.engine.begin() as connection:
-        yield connection
-
-
-ConnectionDep = Annotated[AsyncConnection, Depends(get_connection, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:

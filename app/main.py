@@ -31,7 +31,7 @@ from app.kit.errors import error_responses, install_error_handler
 from app.lender_webhooks.endpoints import router as lender_webhooks_router
 from app.lenders.endpoints import router as lenders_router
 from app.reports.endpoints import router as reports_router
-from app.runtime import open_context
+from app.runtime import freeze_startup_heap, open_context
 from app.scores.endpoints import router as scores_router
 from app.web.connections import router as page_connections_router
 from app.web.email_sign_in import router as page_email_sign_in_router
@@ -100,6 +100,8 @@ def create_app(
             worker = None
             if settings.jobs.worker_in_api and isinstance(context.jobs, DurableQueue):
                 worker = asyncio.get_running_loop().create_task(context.jobs.run_worker())
+            # A served process: startup is over (a test process: its first app only).
+            freeze_startup_heap()
             try:
                 yield
             finally:

@@ -22,18 +22,26 @@ from app.kit.signed import Signer
 from app.logging import configure as configure_logging
 from app.models.base import utcnow
 
+_heap_frozen = False
+
 
 def freeze_startup_heap() -> None:
     """Put what is alive once a process has started (modules, settings, pools, clients) out of
-    the garbage collector's reach, having collected once so no garbage is kept with it.
+    the garbage collector's reach, having collected once so no garbage is kept with it; once per
+    process, later calls do nothing.
 
     A pull allocates tens of thousands of short-lived objects per page (decoded JSON, records,
     rows), so the collector's oldest generation comes round every few dozen pages, and each of
     those full collections walked the whole startup heap again: about a quarter of a second on
-    a loaded 2-core machine, an eighth of a 20,000-order backfill's CPU (bench.ingestion).
+    a loaded 2-core machine, an eighth of a 20,000-order backfill's CPU (bench.ingestion). A
+    lender's score read, likewise, spent about a fifth of its CPU there (bench.lender_api).
     Frozen objects are still freed when nothing refers to them; only cycles among them stay.
-    Called once per long-running process, when its context is open (`creditscore worker`,
-    `creditscore sync`), not per context: tests open many."""
+    Called when a long-running process's context is open (`creditscore worker`, `creditscore
+    sync`, the service's startup); once, because tests open many contexts in one process."""
+    global _heap_frozen
+    if _heap_frozen:
+        return
+    _heap_frozen = True
     gc.collect()
     gc.freeze()
 
@@ -53,7 +61,10 @@ async def open_context(
     if migrate:
         await asyncio.to_thread(db.upgrade, url)
     engine = db.create_engine(
-        url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        ping_after_idle_s=settings.database_ping_after_idle_seconds,
     )
     http = httpx.AsyncClient(
         transport=platform_transport,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.deps import ConnectionDep, SessionDep, bearer_token
+from app.deps import SessionDep, bearer_token
 from app.identity.ratelimit import limiter_of
 from app.kit.errors import Forbidden, NotAuthenticated
 from app.lenders.keys import authenticate
@@ -27,31 +27,35 @@ class LenderPrincipalData:
 
 async def lender_of(request: Request, connection: AsyncConnection) -> LenderPrincipalData:
     """The lender whose API key the request carries, checked on ``connection`` now."""
+    key = await authenticate(connection, presented_key(request))
+    if key is None:
+        raise await invalid_key(request)
+    return LenderPrincipalData(lender_id=key.lender_id, key_id=key.id, scopes=key.scopes)
+
+
+def presented_key(request: Request) -> str:
+    """The API key the request carries; 401 without one."""
     token = bearer_token(request)
     if not token:
         raise NotAuthenticated("send your API key as 'Authorization: Bearer <key>'")
-    key = await authenticate(connection, token)
-    if key is None:
-        # Guessing keys costs attempts: failures count per client, like sign-ins, and past the
-        # limit the answer is 429 whatever the key (successful reads never count).
-        client = request.client.host if request.client else "unknown"
-        limiter = limiter_of(request.app, request.app.state.context.settings)
-        await limiter.hit_async("api-key-failures", client)
-        raise NotAuthenticated("this API key is invalid or revoked")
-    return LenderPrincipalData(lender_id=key.lender_id, key_id=key.id, scopes=key.scopes)
+    return token
+
+
+async def invalid_key(request: Request) -> NotAuthenticated:
+    """The error for a key that is not valid, once the failure is counted against the client.
+
+    Guessing keys costs attempts: failures count per client, like sign-ins, and past the limit
+    the answer is 429 whatever the key (successful reads never count).
+    """
+    client = request.client.host if request.client else "unknown"
+    limiter = limiter_of(request.app, request.app.state.context.settings)
+    await limiter.hit_async("api-key-failures", client)
+    return NotAuthenticated("this API key is invalid or revoked")
 
 
 async def get_lender(request: Request, session: SessionDep) -> LenderPrincipalData:
     return await lender_of(request, await session.connection())
 
 
-async def get_lender_on_connection(
-    request: Request, connection: ConnectionDep
-) -> LenderPrincipalData:
-    return await lender_of(request, connection)
-
-
-# For endpoints on `SessionDep`, and for Core-only endpoints on `ConnectionDep`: either way the
-# key is checked in the request's own transaction.
+# For endpoints on `SessionDep`: the key is checked in the request's own transaction.
 LenderPrincipal = Annotated[LenderPrincipalData, Depends(get_lender)]
-ConnectionLenderPrincipal = Annotated[LenderPrincipalData, Depends(get_lender_on_connection)]

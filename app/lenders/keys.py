@@ -40,8 +40,17 @@ class IssuedKey:
         return f"IssuedKey(key_id={self.key_id!r}, prefix={self.prefix!r}, plaintext=***)"
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """What is stored of a key: its SHA-256, in hex."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_prefix(presented: str) -> str | None:
+    """The public prefix of a presented key, or None if it is not shaped like one of ours."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    return parts[1]
 
 
 async def create_lender(session: AsyncSession, name: str) -> Lender:
@@ -67,7 +76,7 @@ async def issue_key(
         lender_id=lender.id,
         name=name,
         prefix=prefix,
-        key_hash=_hash(plaintext),
+        key_hash=key_hash(plaintext),
         scopes=list(scopes),
         expires_at=expires_at,
     )
@@ -138,11 +147,11 @@ async def authenticate(connection: AsyncConnection, presented: str) -> ActiveKey
     Read from the database on every request, so a revoked or expired key fails at once. The
     columns are selected without loading an ORM object: every lender API request comes here.
     """
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    prefix = key_prefix(presented)
+    if prefix is None:
         return None
-    row = (await connection.execute(_BY_PREFIX, {"prefix": parts[1]})).first()
-    if row is None or not hmac.compare_digest(row.key_hash, _hash(presented)):
+    row = (await connection.execute(_BY_PREFIX, {"prefix": prefix})).first()
+    if row is None or not hmac.compare_digest(row.key_hash, key_hash(presented)):
         return None
     now = utcnow()
     if row.revoked_at is not None:

@@ -46,6 +46,7 @@ _CONNECTION = (
     BusinessConnection.last_synced_at,
     BusinessConnection.data_window_start,
     BusinessConnection.data_window_end,
+    BusinessConnection.created_at.label("connection_created_at"),
 )
 
 NO_COMPLETE_DATA = Reason(
@@ -76,8 +77,8 @@ def _view() -> Select[Any]:
 
 
 # Built once: constructing a statement costs more than running it from the compiled cache.
-_VIEW = _view()
-_GRANTED_VIEW = _VIEW.where(
+VIEW = _view()
+_GRANTED_VIEW = VIEW.where(
     exists().where(
         LenderGrant.lender_id == bindparam("lender_id"),
         LenderGrant.borrower_id == Borrower.id,
@@ -90,7 +91,7 @@ _GRANTED_VIEW = _VIEW.where(
 async def score_view(session: AsyncSession, borrower_id: str) -> ScoreOut:
     """The borrower's latest score and the freshness of each connection."""
     connection = await session.connection()  # Core rows, no ORM objects
-    rows = (await connection.execute(_VIEW, {"borrower_id": borrower_id})).all()
+    rows = (await connection.execute(VIEW, {"borrower_id": borrower_id})).all()
     return build(borrower_id, rows)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.db import transaction
-from app.models import AuditEvent, BusinessConnection, Order
+from app.models import AuditEvent, BusinessConnection, LenderApiKey, Order
 from tests.e2e.test_tiktok_shop_flow import make_lender
 from tests.harness import Harness
 
@@ -56,6 +56,47 @@ class TestAuditTrail:
         )
         assert response.status_code == 404
         assert (await harness.service.get("/api/audit", headers=headers)).json() == []
+
+    async def test_a_read_records_the_key_the_client_and_the_status(self, harness: Harness) -> None:
+        # The same record whichever way the read ran (one statement on PostgreSQL, a
+        # transaction on SQLite).
+        headers = await harness.sign_in("seller")
+        borrower_id = (await harness.service.get("/api/me", headers=headers)).json()["id"]
+        lender_id, key = await make_lender(harness)
+        await harness.service.post("/api/grants", json={"lender_id": lender_id}, headers=headers)
+        read = await harness.service.get(
+            f"/v1/borrowers/{borrower_id}/score",
+            headers={"Authorization": f"Bearer {key}", "User-Agent": "underwriting-bot/2"},
+        )
+        assert read.status_code == 200
+        async with transaction(harness.context.sessions) as session:
+            event = (
+                await session.scalars(select(AuditEvent).where(AuditEvent.action == "score.read"))
+            ).one()
+            key_id = await session.scalar(
+                select(LenderApiKey.id).where(LenderApiKey.lender_id == lender_id)
+            )
+        assert (event.actor_type, event.actor_id, event.borrower_id, event.target_id) == (
+            "lender",
+            lender_id,
+            borrower_id,
+            None,
+        )
+        assert event.details == {"key_id": key_id, "status": "pending"}
+        assert (event.ip, event.user_agent) == ("127.0.0.1", "underwriting-bot/2")
+        assert event.at.tzinfo is not None
+
+    async def test_refused_reads_record_nothing(self, harness: Harness) -> None:
+        headers = await harness.sign_in("seller")
+        borrower_id = (await harness.service.get("/api/me", headers=headers)).json()["id"]
+        url = f"/v1/borrowers/{borrower_id}/score"
+        lender_id, reports_only = await make_lender(harness, ("reports:read",))
+        await harness.service.post("/api/grants", json={"lender_id": lender_id}, headers=headers)
+        _, ungranted = await make_lender(harness)
+        for key, status in ((reports_only, 403), (ungranted, 404), (reports_only + "x", 401)):
+            response = await harness.service.get(url, headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == status
+        assert "score.read" not in await actions(harness)
 
     async def test_other_borrowers_events_are_not_shown(self, harness: Harness) -> None:
         alice = await harness.sign_in("alice")
