@@ -82,6 +82,11 @@ def _scoring_batch(data: JSON) -> tuple[list[Figure], list[str]]:
             "first call in a process (not in the batch time)", _num(data, "first_call_seconds"), "s"
         ),
         Figure("DuckDB aggregate query time", _num(data, "sql_query_seconds"), "s"),
+        Figure(
+            "batch time vs DuckDB on one thread, as score_frames runs",
+            _num(data, "score_vs_sql_one_thread"),
+            "x",
+        ),
         Figure("peak RSS", _num(data, "peak_rss_mib"), "MiB"),
     ]
     if data.get("dask_seconds") is not None:
@@ -89,7 +94,8 @@ def _scoring_batch(data: JSON) -> tuple[list[Figure], list[str]]:
     notes = [
         f"{data.get('borrowers', 0):,} borrowers, {data.get('order_rows', 0):,} order rows "
         f"(+{data.get('other_rows', 0):,} other rows); monthly revenue agrees with DuckDB within "
-        f"{_num(data, 'sql_max_abs_diff_usd') or 0:.4f} USD"
+        f"{_num(data, 'sql_max_abs_diff_usd') or 0:.4f} USD; DuckDB's query on "
+        f"{data.get('sql_threads', '?')} threads, score_frames on one"
     ]
     return figures, notes
 

@@ -115,6 +115,7 @@ class SqlResult:
     aggregates: pd.DataFrame
     prepare_seconds: float
     query_seconds: float
+    threads: int  # DuckDB's worker threads for the query
 
 
 def _rates(frames: Frames, window: ScoringWindow) -> pd.DataFrame:
@@ -134,9 +135,14 @@ def _rates(frames: Frames, window: ScoringWindow) -> pd.DataFrame:
 
 
 def monthly_revenue_sql(
-    frames: Frames, as_of: pd.Timestamp | datetime, params: Params | None = None
+    frames: Frames,
+    as_of: pd.Timestamp | datetime,
+    params: Params | None = None,
+    *,
+    threads: int | None = None,
 ) -> SqlResult:
-    """Monthly revenue aggregates per borrower computed by DuckDB (see module doc).
+    """Monthly revenue aggregates per borrower computed by DuckDB (see module doc), on
+    ``threads`` threads (default: DuckDB's, one per core).
 
     Columns: ``borrower_id``, ``month_0``, ``month_1``, ``month_2`` (USD, month 0 the latest)
     and ``monthly_revenue_usd`` (USD per month over the covered span, as scoring defines it).
@@ -144,8 +150,9 @@ def monthly_revenue_sql(
     p = DEFAULT_PARAMS if params is None else params
     window = ScoringWindow.ending_at(as_of, p.window)
     started = time.perf_counter()
-    con = duckdb.connect()
+    con = duckdb.connect(config={} if threads is None else {"threads": threads})
     try:
+        ((used,),) = con.execute("SELECT current_setting('threads')").fetchall()
         con.register("rates", _rates(frames, window))
         for name in _FRAMES:
             con.register(name, getattr(frames, name))
@@ -169,4 +176,9 @@ def monthly_revenue_sql(
         queried = time.perf_counter() - started
     finally:
         con.close()
-    return SqlResult(aggregates=out, prepare_seconds=prepared, query_seconds=queried)
+    return SqlResult(
+        aggregates=out,
+        prepare_seconds=prepared,
+        query_seconds=queried,
+        threads=int(used),
+    )

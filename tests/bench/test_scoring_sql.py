@@ -46,3 +46,10 @@ class TestMonthlyRevenueSql:
         result = monthly_revenue_sql(generate_frames(20, 10, seed=14), AS_OF)
         assert result.query_seconds > 0 and result.prepare_seconds > 0
         assert len(result.aggregates) == 20
+
+    def test_one_thread_gives_the_same_aggregates(self) -> None:
+        frames = generate_frames(50, 10, seed=15)
+        default = monthly_revenue_sql(frames, AS_OF)
+        single = monthly_revenue_sql(frames, AS_OF, threads=1)
+        assert single.threads == 1 and default.threads >= 1
+        pd.testing.assert_frame_equal(single.aggregates, default.aggregates)
