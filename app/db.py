@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.kit.fair_pool import FairAsyncQueuePool
+
 MIGRATIONS_DIR = Path(
     os.environ.get("CS_MIGRATIONS_DIR")
     or Path(__file__).resolve().parent.parent / "sql" / "migrations"
@@ -86,6 +88,7 @@ def create_engine(
         kwargs["pool_size"] = pool_size
     if max_overflow is not None:
         kwargs["max_overflow"] = max_overflow
+    kwargs.setdefault("poolclass", FairAsyncQueuePool)
     engine = create_async_engine(async_url, **kwargs)
     _ping_when_idle(engine.sync_engine, ping_after_idle_s)
     if engine.dialect.name == "sqlite":
