@@ -22,6 +22,13 @@ from app.kit.signed import Signer
 from app.logging import configure as configure_logging
 from app.models.base import utcnow
 
+# How long an idle connection to a platform is kept for reuse: well under the 5 s after which
+# `creditscore run` (and so the sandbox it mounts) closes idle connections. At httpx's default,
+# also 5 s, a connection taken from the pool as the server closed it failed its request with a
+# read error; on a busy event loop the gap between taking and sending grows, and an OAuth code
+# exchange (single use) is not retried. Real platforms keep connections open longer.
+PLATFORM_KEEPALIVE_S = 2.0
+
 _heap_frozen = False
 
 
@@ -71,6 +78,7 @@ async def open_context(
         timeout=settings.tiktok_shop.timeout_s,
         follow_redirects=False,
         headers={"user-agent": "creditscore/0.1"},
+        limits=httpx.Limits(keepalive_expiry=PLATFORM_KEEPALIVE_S),
     )
     context = AppContext(
         settings=settings,

@@ -13,9 +13,11 @@ import uvicorn
 from sqlalchemy import select
 
 from app.cli import SERVER_LIMITS
+from app.config import Settings
 from app.db import transaction
 from app.deps import SessionDep
 from app.models import Lender
+from app.runtime import PLATFORM_KEEPALIVE_S, open_context
 from tests.harness import Harness, running_service
 
 TINY_DEADLINE_S = 0.05
@@ -131,3 +133,13 @@ class TestServerLimits:
                 # the client may see the connection dropped instead.
                 pass
         assert "/over" not in SERVED
+
+
+async def test_platform_connections_are_dropped_before_the_server_would(tmp_path: Path) -> None:
+    # The service calls its own server when the sandbox is mounted: reusing a connection the
+    # server closes at that moment fails the request (an OAuth code exchange is not retried).
+    settings = Settings(data_dir=tmp_path)
+    async with open_context(settings, migrate=False) as context:
+        pool = context.http._transport._pool  # type: ignore[attr-defined]
+        assert pool._keepalive_expiry == PLATFORM_KEEPALIVE_S
+    assert SERVER_LIMITS["timeout_keep_alive"] / 2 >= PLATFORM_KEEPALIVE_S
