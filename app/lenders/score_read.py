@@ -134,8 +134,8 @@ def _statement() -> Select[Any]:
 
 
 # Built once: constructing it costs far more than running it from the compiled cache. No
-# parameter is named after a column of a table it writes: SQLAlchemy would add it to the SET or
-# VALUES clause.
+# parameter is named after a column of lender_api_keys: SQLAlchemy would add it to the UPDATE's
+# SET clause (the INSERT takes its values from its SELECT only).
 _READ = _statement()
 
 
