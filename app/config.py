@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.db import PING_AFTER_IDLE_S
+
 # Development defaults. They are public (they are in this file), so `Settings` refuses them
 # outside development and test.
 DEV_SECRET_KEY = "dev-only-session-signing-key-change-me-0123456789"  # noqa: S105
@@ -280,7 +282,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=0, ge=0, le=500)
     # A pooled connection idle this long is pinged before use (see app.db.PING_AFTER_IDLE_S).
-    database_ping_after_idle_seconds: float = Field(default=1.0, ge=0, le=3600)
+    database_ping_after_idle_seconds: float = Field(default=PING_AFTER_IDLE_S, ge=0, le=3600)
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # key id -> base64 of a 32-byte key, as JSON: {"k2": "...", "k1": "..."}; the first encrypts.

@@ -22,7 +22,12 @@ class LenderPrincipalData:
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
-            raise Forbidden(f"this API key lacks the {scope} scope")
+            raise missing_scope(scope)
+
+
+def missing_scope(scope: str) -> Forbidden:
+    """The error for a valid key without ``scope``."""
+    return Forbidden(f"this API key lacks the {scope} scope")
 
 
 async def lender_of(request: Request, connection: AsyncConnection) -> LenderPrincipalData:

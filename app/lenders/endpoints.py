@@ -11,9 +11,9 @@ from sqlalchemy import select
 from app.audit import service as audit
 from app.context import AppContext
 from app.deps import CurrentBorrower, SessionDep
-from app.kit.errors import AppError, Forbidden, NotFound, error_responses
+from app.kit.errors import AppError, NotFound, error_responses
 from app.lenders import grants
-from app.lenders.deps import invalid_key, lender_of, presented_key
+from app.lenders.deps import invalid_key, lender_of, missing_scope, presented_key
 from app.lenders.score_read import SCOPE, read_score
 from app.models import Lender, LenderGrant
 from app.models.base import utcnow
@@ -83,7 +83,7 @@ async def _read_in_one_statement(
     if not read.key_valid:
         raise await invalid_key(request)
     if not read.may_read:
-        raise Forbidden(f"this API key lacks the {SCOPE} scope")
+        raise missing_scope(SCOPE)
     if read.score is None:
         raise NotFound("borrower not found")
     return read.score
