@@ -22,6 +22,7 @@ from app.models.base import utcnow
 
 if TYPE_CHECKING:
     from app.jobs import JobQueue
+    from app.lenders.score_read import ScoreReads
 
 
 @dataclass
@@ -41,6 +42,8 @@ class AppContext:
     # Where lender webhooks go out (transport and name resolver; tests inject their own).
     webhook_egress: WebhookEgress = field(default_factory=WebhookEgress)
     jobs: JobQueue = field(init=False)
+    # Lenders' score reads in one statement per batch (PostgreSQL); None: the transactional read.
+    score_reads: ScoreReads | None = None
 
     @classmethod
     def keyring_from(cls, settings: Settings) -> Keyring:

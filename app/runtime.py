@@ -19,6 +19,7 @@ from app.config import Settings
 from app.context import AppContext
 from app.jobs import JobQueue, create_queue
 from app.kit.signed import Signer
+from app.lenders.score_read import ScoreReads
 from app.logging import configure as configure_logging
 from app.models.base import utcnow
 
@@ -91,10 +92,14 @@ async def open_context(
         platform_clock=platform_clock or utcnow,
     )
     context.jobs = queue(context)
+    if engine.dialect.name == "postgresql":
+        context.score_reads = ScoreReads(engine)
     try:
         await context.jobs.start()
         yield context
     finally:
+        if context.score_reads is not None:
+            await context.score_reads.aclose()
         await context.jobs.close()
         await http.aclose()
         await engine.dispose()

@@ -12,9 +12,9 @@ from app.audit import service as audit
 from app.context import AppContext
 from app.deps import CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound, error_responses
-from app.lenders import grants
+from app.lenders import grants, score_read
 from app.lenders.deps import invalid_key, lender_of, missing_scope, presented_key
-from app.lenders.score_read import SCOPE, read_score
+from app.lenders.score_read import NO_KEY, SCOPE, ScoreReads
 from app.models import Lender, LenderGrant
 from app.models.base import utcnow
 from app.scores.schemas import ScoreOut
@@ -42,8 +42,8 @@ async def borrower_score(request: Request, borrower_id: str = BorrowerId) -> Sco
     context: AppContext = request.app.state.context
     key = presented_key(request)
     now = utcnow()
-    if context.engine.dialect.name == "postgresql":
-        return await _read_in_one_statement(request, context, key, borrower_id, now)
+    if context.score_reads is not None:
+        return await _read_in_one_statement(request, context.score_reads, key, borrower_id, now)
     async with context.engine.begin() as connection:
         lender = await lender_of(request, connection)
         lender.require(SCOPE)
@@ -66,20 +66,15 @@ async def borrower_score(request: Request, borrower_id: str = BorrowerId) -> Sco
 
 
 async def _read_in_one_statement(
-    request: Request, context: AppContext, key: str, borrower_id: str, now: datetime
+    request: Request, reads: ScoreReads, key: str, borrower_id: str, now: datetime
 ) -> ScoreOut:
-    """PostgreSQL: the whole read, audit record included, as one statement in autocommit."""
+    """PostgreSQL: the whole read, audit record included, in one statement in autocommit
+    shared with the reads that arrived in the same turn (`app.lenders.score_read`)."""
     where_from = audit.origin(request)
-    async with context.engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        read = await read_score(
-            connection,
-            key,
-            borrower_id,
-            now,
-            ip=where_from["ip"],
-            user_agent=where_from["user_agent"],
-        )
+    wanted = score_read.request(
+        key, borrower_id, now, ip=where_from["ip"], user_agent=where_from["user_agent"]
+    )
+    read = NO_KEY if wanted is None else await reads.read(wanted)
     if not read.key_valid:
         raise await invalid_key(request)
     if not read.may_read:

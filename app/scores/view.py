@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -55,7 +55,9 @@ NO_COMPLETE_DATA = Reason(
 )
 
 
-def _view() -> Select[Any]:
+def view_of(borrower_id: ColumnElement[str]) -> Select[Any]:
+    """The view's rows for the borrower ``borrower_id`` names (a parameter, or a column of
+    another FROM in a statement reading many borrowers), connections in no particular order."""
     history = aliased(Score)
     latest = (
         select(history.id)
@@ -71,13 +73,12 @@ def _view() -> Select[Any]:
         # The borrower_id term lets the database find the score through the borrower's index.
         .outerjoin(Score, and_(Score.borrower_id == Borrower.id, Score.id == latest))
         .outerjoin(BusinessConnection, BusinessConnection.borrower_id == Borrower.id)
-        .where(Borrower.id == bindparam("borrower_id"))
-        .order_by(BusinessConnection.created_at)
+        .where(Borrower.id == borrower_id)
     )
 
 
 # Built once: constructing a statement costs more than running it from the compiled cache.
-VIEW = _view()
+VIEW = view_of(bindparam("borrower_id")).order_by(BusinessConnection.created_at)
 _GRANTED_VIEW = VIEW.where(
     exists().where(
         LenderGrant.lender_id == bindparam("lender_id"),

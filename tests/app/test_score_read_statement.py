@@ -1,15 +1,23 @@
-"""On PostgreSQL a lender's score read is one statement in autocommit, and atomic."""
+"""On PostgreSQL lenders' score reads are one statement in autocommit, shared by the reads that
+arrive together, atomic, and answer each read as if it had been alone."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db import transaction
+from app.lenders.score_read import ReadRequest, read_scores, request
 from app.models import AuditEvent
+from app.models.base import utcnow
 from tests.e2e.test_tiktok_shop_flow import make_lender
 from tests.harness import Harness
 
@@ -34,8 +42,9 @@ async def granted_read(harness: Harness) -> tuple[str, str]:
     return f"/v1/borrowers/{borrower_id}/score", key
 
 
-async def test_a_read_is_one_statement_in_autocommit(harness: Harness) -> None:
-    url, key = await granted_read(harness)
+@contextmanager
+def statements_sent(harness: Harness) -> Iterator[list[tuple[str, bool]]]:
+    """The statements sent while inside, each with whether its connection was in autocommit."""
     statements: list[tuple[str, bool]] = []
 
     def sent(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -44,14 +53,99 @@ async def test_a_read_is_one_statement_in_autocommit(harness: Harness) -> None:
     engine = harness.context.engine.sync_engine
     event.listen(engine, "before_cursor_execute", sent)
     try:
-        response = await harness.service.get(url, headers={"Authorization": f"Bearer {key}"})
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", sent)
+
+
+async def score_reads(harness: Harness) -> int:
+    async with transaction(harness.context.sessions) as session:
+        count = await session.scalar(select(func.count()).where(AuditEvent.action == "score.read"))
+    return count or 0
+
+
+async def test_a_read_is_one_statement_in_autocommit(harness: Harness) -> None:
+    url, key = await granted_read(harness)
+    with statements_sent(harness) as statements:
+        response = await harness.service.get(url, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200
     assert response.json()["status"] == "scored"
     assert len(statements) == 1
     statement, autocommit = statements[0]
-    assert statement.startswith("WITH key AS") and autocommit
+    assert statement.startswith("WITH requested AS") and autocommit
+
+
+async def test_reads_arriving_together_share_one_statement_each_with_its_own_answer(
+    harness: Harness,
+) -> None:
+    url, key = await granted_read(harness)
+    hidden_id, _ = await signed_in(harness, "not-sharing")
+    _, scopeless = await make_lender(harness, ("reports:read",))
+    reads = [
+        (url, key, 200),
+        (f"/v1/borrowers/{hidden_id}/score", key, 404),
+        (url, scopeless, 403),
+        (url, "csk_000000000000_forged", 401),
+        ("/v1/borrowers/no-such-borrower/score", key, 404),
+        (url, key, 200),
+    ]
+    before = await score_reads(harness)
+    with statements_sent(harness) as statements:
+        answers = await asyncio.gather(
+            *(harness.service.get(u, headers={"Authorization": f"Bearer {k}"}) for u, k, _ in reads)
+        )
+    assert [a.status_code for a in answers] == [status for *_, status in reads]
+    assert answers[0].json() == answers[-1].json()
+    assert answers[0].json()["status"] == "scored"
+    assert len(statements) == 1
+    # Only the two reads answered with a score are in the audit trail.
+    assert await score_reads(harness) == before + 2
+
+
+async def signed_in(harness: Harness, name: str) -> tuple[str, dict[str, str]]:
+    headers = await harness.sign_in(name)
+    borrower_id = (await harness.service.get("/api/me", headers=headers)).json()["id"]
+    return borrower_id, headers
+
+
+async def test_a_batch_answers_each_read_as_if_it_were_alone(harness: Harness) -> None:
+    url, key = await granted_read(harness)
+    granted_id = url.split("/")[3]
+    hidden_id, _ = await signed_in(harness, "not-sharing")
+    _, scopeless = await make_lender(harness, ("reports:read",))
+    keys = [key, scopeless, "csk_000000000000_forged"]
+    borrowers = [granted_id, hidden_id, "no-such-borrower"]
+    engine = harness.context.engine
+    loop = asyncio.get_running_loop()
+
+    def reading(choice: tuple[int, int]) -> ReadRequest:
+        wanted = request(
+            keys[choice[0]], borrowers[choice[1]], utcnow(), ip="127.0.0.1", user_agent=None
+        )
+        assert wanted is not None
+        return wanted
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=12))
+    def property_holds(choices: list[tuple[int, int]]) -> None:
+        async def compare() -> None:
+            reads = [reading(choice) for choice in choices]
+            before = await score_reads(harness)
+            together = await read_scores(engine, reads)
+            alone = [(await read_scores(engine, [r]))[0] for r in reads]
+            assert together == alone
+            answered = sum(1 for answer in together if answer.score is not None)
+            # Each answer with a score has its own record, once per statement it was read in.
+            assert await score_reads(harness) == before + 2 * answered
+
+        # Hypothesis drives examples from a thread; each runs on the service's own loop.
+        asyncio.run_coroutine_threadsafe(compare(), loop).result()
+
+    await asyncio.to_thread(property_holds)
 
 
 async def test_a_failing_audit_insert_answers_nothing_and_writes_nothing(
