@@ -12,7 +12,8 @@ The reads come in as arrays, unnested ``WITH ORDINALITY`` into ``requested`` (on
 numbered ``n``). Then, each read on its own row:
 
 - ``key``: the active key with the read's prefix and hash, and whether it holds ``scores:read``;
-- ``touched``: the keys' ``last_used_at``, written at most once a minute (as `authenticate`);
+- ``touched``: the keys' ``last_used_at``, written at most once a minute (as `authenticate`),
+  skipping a key row another statement holds locked;
 - ``granted``: the borrower's score view, if the key's lender holds an active grant;
 - ``audit``: one ``score.read`` event per read whose key may read and that found its borrower.
 
@@ -55,6 +56,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import aliased
 
 from app.kit.turn_batch import TurnBatcher
 from app.lenders.keys import LAST_USED_RESOLUTION, key_hash, key_prefix
@@ -138,12 +140,22 @@ def _statement() -> Select[Any]:
         )
         .cte("key")
     )
+    # A key row another statement holds locked is skipped, not waited for: that statement is
+    # touching it or changing it (a revocation), and the next read touches it if still due.
+    # Waiting would queue reads behind it, and two batches locking the same keys in opposite
+    # orders would deadlock.
+    due_key = aliased(LenderApiKey)
+    due = (
+        select(due_key.id)
+        .where(
+            due_key.id.in_(select(key.c.id)),
+            or_(due_key.last_used_at.is_(None), due_key.last_used_at <= bindparam("cutoff")),
+        )
+        .with_for_update(key_share=True, skip_locked=True)
+    )
     touched = (
         update(keys)
-        .where(
-            keys.id.in_(select(key.c.id)),
-            or_(keys.last_used_at.is_(None), keys.last_used_at <= bindparam("cutoff")),
-        )
+        .where(keys.id.in_(due))
         .values(last_used_at=bindparam("now"))
         .returning(keys.id)
         .cte("touched")

@@ -169,3 +169,26 @@ async def test_a_failing_audit_insert_answers_nothing_and_writes_nothing(
         last_used = await session.scalar(text("SELECT max(last_used_at) FROM lender_api_keys"))
     assert reads == 0
     assert last_used is None
+
+
+async def test_a_key_row_locked_elsewhere_is_not_waited_for(harness: Harness) -> None:
+    # Another statement holds the key's row (touching or revoking it): reads are answered at
+    # once without touching it, and a later read touches it. Waiting would queue every read of
+    # that key behind the lock, and batches locking keys in opposite orders would deadlock.
+    url, key = await granted_read(harness)
+    engine = harness.context.engine
+    last_used = text("SELECT max(last_used_at) FROM lender_api_keys")
+    async with engine.connect() as holder:
+        transaction_ = await holder.begin()
+        await holder.execute(text("SELECT id FROM lender_api_keys FOR NO KEY UPDATE"))
+        response = await asyncio.wait_for(
+            harness.service.get(url, headers={"Authorization": f"Bearer {key}"}), timeout=10
+        )
+        assert response.status_code == 200
+        await transaction_.rollback()
+    async with engine.connect() as connection:
+        assert (await connection.execute(last_used)).scalar() is None
+    response = await harness.service.get(url, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+    async with engine.connect() as connection:
+        assert (await connection.execute(last_used)).scalar() is not None
