@@ -1,4 +1,4 @@
-"""What a running service holds: settings, database, keyring, signer, HTTP client and jobs.
+"""What a running service holds: settings, database, keys, signer, HTTP client, jobs, score reads.
 
 Built once by the lifespan of `create_app` (never at import time) and reached by endpoints through
 the dependencies in `app.deps`, by jobs directly.
