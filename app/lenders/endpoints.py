@@ -21,7 +21,13 @@ from app.scores.schemas import ScoreOut
 from app.scores.view import granted_score_view
 
 router = APIRouter()
-BorrowerId = Path(max_length=64, description="the borrower's id, as the borrower shared it")
+# No control characters: no id has them, and PostgreSQL refuses a NUL in text outright (the
+# score read would fail with it, and so would the reads sharing its statement).
+BorrowerId = Path(
+    max_length=64,
+    pattern=r"^[^\x00-\x1f\x7f]+$",
+    description="the borrower's id, as the borrower shared it",
+)
 
 
 @router.get(

@@ -55,6 +55,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -267,15 +268,38 @@ def _answer(read: ReadRequest, rows: list[Row[Any]]) -> ScoreRead:
 
 
 class ScoreReads:
-    """The service's score reads on PostgreSQL: each read waits for its batch's statement."""
+    """The service's score reads on PostgreSQL: each read waits for its batch's statement.
+
+    A batch the database refuses for its data (`DataError`: a value it cannot store) is run
+    again one read at a time, so that only the read at fault fails: the request paths that can
+    carry such a value are validated before, but one read's input must never fail another's.
+    """
 
     def __init__(self, engine: AsyncEngine, *, max_batch: int = MAX_BATCH) -> None:
-        self._batcher: TurnBatcher[ReadRequest, ScoreRead] = TurnBatcher(
-            lambda reads: read_scores(engine, reads), max_size=max_batch
+        self._engine = engine
+        self._batcher: TurnBatcher[ReadRequest, ScoreRead | DataError] = TurnBatcher(
+            self._answer_all, max_size=max_batch
         )
 
     async def read(self, read: ReadRequest) -> ScoreRead:
-        return await self._batcher.submit(read)
+        answer = await self._batcher.submit(read)
+        if isinstance(answer, DataError):
+            raise answer
+        return answer
+
+    async def _answer_all(self, reads: list[ReadRequest]) -> list[ScoreRead | DataError]:
+        try:
+            return list(await read_scores(self._engine, reads))
+        except DataError:
+            if len(reads) == 1:
+                raise
+        answers: list[ScoreRead | DataError] = []
+        for read in reads:
+            try:
+                answers += await read_scores(self._engine, [read])
+            except DataError as error:
+                answers.append(error)
+        return answers
 
     async def aclose(self) -> None:
         """Answer the reads already under way (the service is stopping)."""

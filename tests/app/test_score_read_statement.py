@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.db import transaction
-from app.lenders.score_read import ReadRequest, read_scores, request
+from app.lenders.score_read import ReadRequest, ScoreRead, ScoreReads, read_scores, request
 from app.models import AuditEvent
 from app.models.base import utcnow
 from tests.e2e.test_tiktok_shop_flow import make_lender
@@ -192,3 +192,23 @@ async def test_a_key_row_locked_elsewhere_is_not_waited_for(harness: Harness) ->
     assert response.status_code == 200
     async with engine.connect() as connection:
         assert (await connection.execute(last_used)).scalar() is not None
+
+
+async def test_a_read_the_database_refuses_fails_alone(harness: Harness) -> None:
+    # A NUL cannot be stored in PostgreSQL's text: the batch is refused, then each read runs
+    # alone, and only the read carrying it fails. (The endpoint refuses such a borrower id up
+    # front; a header cannot carry one through h11. This is the safety net for what slips by.)
+    url, key = await granted_read(harness)
+    borrower_id = url.split("/")[3]
+    reads = ScoreReads(harness.context.engine)
+    good = request(key, borrower_id, utcnow(), ip="127.0.0.1", user_agent="lender")
+    bad = request(key, borrower_id, utcnow(), ip="127.0.0.1", user_agent="nul\x00here")
+    assert good is not None and bad is not None
+    before = await score_reads(harness)
+    with statements_sent(harness) as statements:
+        answers = await asyncio.gather(reads.read(good), reads.read(bad), return_exceptions=True)
+    await reads.aclose()
+    assert isinstance(answers[0], ScoreRead) and answers[0].score is not None
+    assert isinstance(answers[1], DataError) and "NUL" in str(answers[1])
+    assert len(statements) == 3  # the batch, then each read alone
+    assert await score_reads(harness) == before + 1
