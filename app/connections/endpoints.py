@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import structlog
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from app.context import AppContext
 from app.db import transaction
 from app.deps import ContextDep, CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound, error_responses
+from app.kit.ids import id_path
 from app.models import BusinessConnection, SyncRun
 from app.models.base import utcnow
 
@@ -208,7 +209,7 @@ async def disconnect(
     request: Request,
     borrower: CurrentBorrower,
     context: ContextDep,
-    connection_id: Annotated[str, Path(max_length=64)],
+    connection_id: Annotated[str, id_path()],
 ) -> Response:
     """Disconnect an account: its tokens and synced data are deleted, and the score is redone.
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from app.audit import service as audit
 from app.deps import ContextDep, SessionDep
 from app.kit.errors import error_responses
+from app.kit.ids import id_path
 from app.lender_webhooks import service
 from app.lender_webhooks.schemas import (
     DeliveryOut,
@@ -28,7 +29,7 @@ from app.models import LenderWebhookEndpoint
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["lender webhooks"])
 SCOPE = "webhooks:manage"
-EndpointId = Path(max_length=64, description="the endpoint's id")
+EndpointId = id_path("the endpoint's id")
 
 
 def _out(endpoint: LenderWebhookEndpoint) -> EndpointOut:
@@ -161,7 +162,7 @@ async def redeliver(
     context: ContextDep,
     session: SessionDep,
     endpoint_id: str = EndpointId,
-    delivery_id: str = Path(max_length=64),
+    delivery_id: str = id_path(),
 ) -> DeliveryOut:
     """Send a delivery's event again now, with the same event id."""
     lender.require(SCOPE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from app.audit import service as audit
 from app.context import AppContext
 from app.deps import CurrentBorrower, SessionDep
 from app.kit.errors import AppError, NotFound, error_responses
+from app.kit.ids import id_path
 from app.lenders import grants, score_read
 from app.lenders.deps import invalid_key, lender_of, missing_scope, presented_key
 from app.lenders.score_read import NO_KEY, SCOPE, ScoreReads
@@ -21,13 +22,8 @@ from app.scores.schemas import ScoreOut
 from app.scores.view import granted_score_view
 
 router = APIRouter()
-# No control characters: no id has them, and PostgreSQL refuses a NUL in text outright (the
-# score read would fail with it, and so would the reads sharing its statement).
-BorrowerId = Path(
-    max_length=64,
-    pattern=r"^[^\x00-\x1f\x7f]+$",
-    description="the borrower's id, as the borrower shared it",
-)
+# An id with a NUL would fail the score read's statement, which other reads share: refused first.
+BorrowerId = id_path("the borrower's id, as the borrower shared it")
 
 
 @router.get(
@@ -173,7 +169,7 @@ async def delete_grant(
     request: Request,
     borrower: CurrentBorrower,
     session: SessionDep,
-    grant_id: str = Path(max_length=64),
+    grant_id: str = id_path(),
 ) -> Response:
     if not await grants.revoke(session, borrower.id, grant_id):
         raise NotFound("no such active grant")

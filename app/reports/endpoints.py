@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.audit import service as audit
 from app.deps import SessionDep
 from app.kit.errors import AppError, ErrorOut, NotFound, error_responses
+from app.kit.ids import id_path
 from app.lenders import grants
 from app.lenders.deps import LenderPrincipal
 from app.reports.pdf import report_pdf
@@ -139,9 +140,7 @@ async def borrower_report(
     request: Request,
     lender: LenderPrincipal,
     session: SessionDep,
-    borrower_id: str = Path(
-        max_length=64, description="the borrower's id, as the borrower shared it"
-    ),
+    borrower_id: str = id_path("the borrower's id, as the borrower shared it"),
     format: str | None = Query(
         default=None,
         max_length=16,

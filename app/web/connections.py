@@ -21,6 +21,7 @@ from app.connections.endpoints import disconnect as disconnect_connection
 from app.connections.shopify_endpoints import TokenConnectIn, shopify_connect
 from app.deps import ContextDep, SessionDep
 from app.kit.errors import AppError, NotAuthenticated
+from app.kit.ids import is_id
 from app.web.render import CsrfRejected, back_to, form_borrower, refused
 
 router = APIRouter(include_in_schema=False)
@@ -118,7 +119,7 @@ async def disconnect(
         borrower = await form_borrower(request, context, session)
     except (CsrfRejected, NotAuthenticated) as exc:
         return refused(request, context, exc)
-    if len(connection_id) > 64:
+    if not is_id(connection_id):
         return back_to(DASHBOARD, notice="not_found")
     try:
         await disconnect_connection(request, borrower, context, connection_id)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.audit.endpoints import AuditOut, my_audit
 from app.deps import ContextDep, SessionDep
 from app.kit.errors import AppError, NotAuthenticated
+from app.kit.ids import is_id
 from app.lenders.endpoints import (
     GrantIn,
     create_grant,
@@ -102,7 +103,7 @@ async def revoke(
         borrower = await form_borrower(request, context, session)
     except (CsrfRejected, NotAuthenticated) as exc:
         return refused(request, context, exc)
-    if len(grant_id) > 64:
+    if not is_id(grant_id):
         return back_to(SHARING, notice="not_found")
     try:
         await delete_grant(request, borrower, session, grant_id)
