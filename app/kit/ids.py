@@ -15,8 +15,10 @@ from fastapi import Path
 __all__ = ["ID_MAX_LENGTH", "ID_PATTERN", "id_path", "is_id"]
 
 ID_MAX_LENGTH = 64
-ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-_ID = re.compile(ID_PATTERN)
+_NO_CONTROL = r"[^\x00-\x1f\x7f]+"
+ID_PATTERN = f"^{_NO_CONTROL}$"  # for the path check's regex, where `$` is the end of the text
+# fullmatch, not `$`: Python's `$` also matches before a final newline.
+_ID = re.compile(_NO_CONTROL)
 
 
 def id_path(description: str | None = None) -> Any:
@@ -26,4 +28,4 @@ def id_path(description: str | None = None) -> Any:
 
 def is_id(value: str) -> bool:
     """Whether ``value`` could be an id (for pages, which answer with their own notice)."""
-    return len(value) <= ID_MAX_LENGTH and _ID.match(value) is not None
+    return len(value) <= ID_MAX_LENGTH and _ID.fullmatch(value) is not None

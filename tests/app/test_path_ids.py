@@ -13,7 +13,7 @@ from tests.app.web.pages import post_form
 from tests.e2e.test_tiktok_shop_flow import make_lender
 from tests.harness import Harness
 
-NOT_IDS = ("%00", "a%0Ab", "%7F", "x" * 65)
+NOT_IDS = ("%00", "a%0Ab", "ab%0A", "%7F", "x" * 65)
 
 
 @pytest.mark.parametrize("not_id", NOT_IDS)
@@ -53,3 +53,4 @@ def test_what_could_be_an_id() -> None:
     assert not is_id("x" * 65)
     assert not is_id("")
     assert not any(is_id(f"a{chr(c)}b") for c in [*range(0x20), 0x7F])
+    assert not is_id("ab\n")
