@@ -105,7 +105,10 @@ def _connection_codes(v: ValidatedFrames, frame: str, conn_borrower: np.ndarray)
     # Compared as codes: each connection's borrower is looked up among the frame's distinct
     # borrower ids once (-1: none of the frame's rows names it), never row by row as strings.
     codes, uniques = v.codes(frame, "borrower_id")
-    conn_code = np.asarray(pd.Index(uniques).get_indexer(conn_borrower), dtype=np.int64)
+    conn_code = np.asarray(
+        pd.Index(uniques, dtype=object).get_indexer(pd.Index(conn_borrower, dtype=object)),
+        dtype=np.int64,
+    )
     if conn_code.size:
         # Unknown connections (-1) read the last connection's code and are masked out.
         mismatch = known & ((codes != conn_code[row_conn]) | (codes < 0))

@@ -13,11 +13,13 @@ from the weighted sum of the printed sub-scores). ``tier`` is read from the unro
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from scoring.chunks import CHUNK_ROWS, borrower_chunks
 from scoring.facts import collect_facts
 from scoring.features import blend, per_borrower
 from scoring.features.consistency import consistency_features
@@ -124,7 +126,12 @@ def _tiers(composite: np.ndarray, p: Params) -> np.ndarray:
 
 
 def score_frames(
-    frames: Frames, as_of: pd.Timestamp | datetime, params: Params | None = None
+    frames: Frames,
+    as_of: pd.Timestamp | datetime,
+    params: Params | None = None,
+    *,
+    workers: int = 1,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> pd.DataFrame:
     """Score every borrower of ``frames.connections`` as of ``as_of``.
 
@@ -137,6 +144,12 @@ def score_frames(
         last ``params.window.days`` days, count.
     params
         Model parameters; ``scoring/params/v1.toml`` by default.
+    workers
+        Threads scoring chunks side by side (most of the work runs in numpy with the GIL
+        released). One by default: the caller decides what cores scoring may take.
+    chunk_rows
+        A batch of more rows than this is scored in chunks of whole borrowers of about this
+        many rows (:mod:`scoring.chunks`); the result is the same.
 
     Returns
     -------
@@ -149,10 +162,46 @@ def score_frames(
     scoring.schemas.FramesInvalidError
         If any input frame breaks its contract (all failures listed).
     ValueError
-        If ``as_of`` is naive or a currency has no USD rate.
+        If ``as_of`` is naive, a currency has no USD rate, or ``workers`` or ``chunk_rows`` is
+        not positive.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     p = DEFAULT_PARAMS if params is None else params
     window = ScoringWindow.ending_at(as_of, p.window)
+    chunks = borrower_chunks(frames, chunk_rows)
+    if chunks is None:
+        out = _score(frames, window, p)
+    else:
+        out = _score_chunks(frames, chunks, window, p, workers)
+    validated: pd.DataFrame = ScoreFrame.validate(out)
+    return validated
+
+
+def _score_chunks(
+    frames: Frames, chunks: list[Frames], window: ScoringWindow, p: Params, workers: int
+) -> pd.DataFrame:
+    """The scores of ``chunks`` (cut from ``frames``) put together, sorted by borrower."""
+    try:
+        if workers == 1:
+            parts = [_score(chunk, window, p) for chunk in chunks]
+        else:
+            pool = ThreadPoolExecutor(min(workers, len(chunks)), "score-chunk")
+            try:
+                parts = list(pool.map(lambda chunk: _score(chunk, window, p), chunks))
+            finally:  # after a failure, chunks not yet started are not scored for nothing
+                pool.shutdown(cancel_futures=True)
+    except ValueError:
+        # A chunk's error lists its own rows only: scored whole, the batch raises the error
+        # that lists every failure (FramesInvalidError is a ValueError).
+        return _score(frames, window, p)
+    out = pd.concat(parts, ignore_index=True)
+    order = np.argsort(out["borrower_id"].to_numpy(dtype=object), kind="stable")
+    return out.take(order).reset_index(drop=True)
+
+
+def _score(frames: Frames, window: ScoringWindow, p: Params) -> pd.DataFrame:
+    """The scores of ``frames`` in one piece, not yet validated against ``ScoreFrame``."""
     f = _features(frames, window, p)
     pending = f["pending"]
     scored = ~pending
@@ -183,5 +232,4 @@ def score_frames(
         }
     )
     out["status"] = out["status"].astype("str")
-    validated: pd.DataFrame = ScoreFrame.validate(out)
-    return validated
+    return out

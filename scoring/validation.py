@@ -57,6 +57,7 @@ class ValidatedFrames:
     _factorized: dict[tuple[str, str], tuple[np.ndarray, Any]] = field(default_factory=dict)
     _codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _positions: dict[str, np.ndarray] = field(default_factory=dict)
+    _connections: tuple[np.ndarray, pd.Index] | None = None
 
     def _factorize(self, frame: str, column: str) -> tuple[np.ndarray, Any]:
         """``pandas.factorize`` of a column (uniques as stored, or as ``str``), cached.
@@ -86,19 +87,34 @@ class ValidatedFrames:
             self._codes[key] = (codes, np.asarray(uniques, dtype=object))
         return self._codes[key]
 
+    def _connection_index(self) -> tuple[np.ndarray, pd.Index]:
+        """The connection ids (``object``) and an index of their distinct values, built once.
+
+        ``object`` on purpose: an index of ``str`` would copy every id into Arrow, and looking
+        up ``object`` values in it would convert them back, both while holding the GIL.
+        """
+        if self._connections is None:
+            ids = self.frames.connections["connection_id"].to_numpy(dtype=object)
+            index = pd.Index(ids, dtype=object)
+            if not index.is_unique:
+                index = pd.Index(pd.unique(ids), dtype=object)
+            self._connections = ids, index
+        return self._connections
+
     def connection_positions(self, frame: str) -> np.ndarray:
         """Per row of ``frames.<frame>``, the position of its ``connection_id`` in
         ``frames.connections`` (first occurrence), -1 when it is not there. Cached."""
         if frame not in self._positions:
-            ids = self.frames.connections["connection_id"].to_numpy(dtype=object)
-            index = pd.Index(ids)
-            if not index.is_unique:
-                index = pd.Index(pd.unique(ids))
+            ids, index = self._connection_index()
             # Looked up once per distinct id, then spread to the rows by their codes.
             codes, uniques = self.codes(frame, "connection_id")
-            found = index.get_indexer(uniques) if len(uniques) else np.zeros(0, np.intp)
+            found = (
+                index.get_indexer(pd.Index(uniques, dtype=object))
+                if len(uniques)
+                else np.zeros(0, np.intp)
+            )
             if len(index) != len(ids):  # map first occurrences back to connection rows
-                first = pd.Index(ids).get_indexer_for(index)[: len(index)]
+                first = pd.Index(ids, dtype=object).get_indexer_for(index)[: len(index)]
                 found = np.where(found >= 0, first[found], -1)
             with_null = np.append(np.asarray(found, dtype=np.int64), np.int64(-1))
             self._positions[frame] = with_null[codes]  # code -1 (null) reads the trailing -1
@@ -247,10 +263,11 @@ def _validate_frame(
     if unique:
         keys = [unique] if isinstance(unique, str) else list(unique)
         dupes = _duplicates(out, keys, cache, name)
-        rows += [
-            ("", "multiple_fields_uniqueness", tuple(r))
-            for r in dupes.head(20).itertuples(index=False)
-        ]
+        if len(dupes):  # itertuples builds a namedtuple class even for no rows
+            rows += [
+                ("", "multiple_fields_uniqueness", tuple(r))
+                for r in dupes.head(20).itertuples(index=False)
+            ]
     for check in schema.checks:
         result = check(out)
         if not result.check_passed:

@@ -39,7 +39,7 @@ def health_signals(
     matters.
     """
     n = int(conn_b.max()) + 1 if conn_b.size else 0
-    conn_index = pd.Index(connections["connection_id"].to_numpy(dtype=object))
+    conn_index = pd.Index(connections["connection_id"].to_numpy(dtype=object), dtype=object)
     conn = conn_index.get_indexer(health["connection_id"].to_numpy(dtype=object))
     keep = (conn >= 0) & (health["observed_at"].array.asi8 <= window.end_ns)
     seen = health.loc[keep, ["observed_at", "rating", "violations", "on_time_delivery_rate"]]
