@@ -109,7 +109,11 @@ def borrower_chunks(frames: Frames, chunk_rows: int = CHUNK_ROWS) -> list[Frames
         runs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name in _FACT_FRAMES:
             starts, codes, uniques = _runs(members[name]["connection_id"])
-            found = connection_index.get_indexer(uniques) if len(uniques) else np.zeros(0)
+            found = (
+                connection_index.get_indexer(pd.Index(uniques, dtype=object))
+                if len(uniques)
+                else np.zeros(0)
+            )
             runs[name] = starts, np.append(np.asarray(found, dtype=np.int64), -1)[codes]
     except TypeError:  # unhashable ids: validation says which
         return None

@@ -156,13 +156,26 @@ def rate_table(
         cols = np.asarray(given["date"].dt.as_unit("ns").array.asi8) // NS_PER_DAY - first_day
         keep = ~np.isnan(rows) & (cols >= 0) & (cols < n_days)
         table[rows[keep].astype(np.int64), cols[keep]] = given["usd_per_unit"].to_numpy()[keep]
-    epoch = pd.Timestamp(0, tz="UTC")
     for i, currency in enumerate(currencies):
-        missing = np.flatnonzero(np.isnan(table[i]))
-        for k in missing:
-            day = (epoch + pd.Timedelta(days=int(first_day + k))).date()
-            table[i, k] = usd_per_unit(str(currency), day)
+        missing = np.isnan(table[i])
+        if missing.any():
+            table[i, missing] = _published_row(str(currency), first_day, n_days)[missing]
     return table
+
+
+@functools.lru_cache(maxsize=256)
+def _published_row(currency: str, first_day: int, n_days: int) -> np.ndarray:
+    """:func:`usd_per_unit` of ``currency`` on days ``first_day + k``, read-only. Cached: every
+    chunk of a batch (:mod:`scoring.chunks`) asks for the same window."""
+    epoch = pd.Timestamp(0, tz="UTC")
+    row = np.array(
+        [
+            usd_per_unit(currency, (epoch + pd.Timedelta(days=first_day + k)).date())
+            for k in range(n_days)
+        ]
+    )
+    row.flags.writeable = False
+    return row
 
 
 def to_usd_codes(

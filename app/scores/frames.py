@@ -176,6 +176,19 @@ def _connections(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["created_at"])
 
 
+def _row_order(name: str, columns: Mapping[str, Column]) -> list[Column]:
+    """The borrower, then the frame's key (its contract's unique columns).
+
+    The same stored facts always load in the same order, so a score computed twice from them
+    agrees to the last bit (a float sum's last bit follows the order its terms are added in,
+    and a cent can round either way); and each borrower's rows come together, in the order of
+    the connections frame, which is how :mod:`scoring.chunks` cuts a batch without copying.
+    """
+    unique = Frames.SCHEMAS[name].to_schema().unique or []
+    keys = [unique] if isinstance(unique, str) else list(unique)
+    return [columns["borrower_id"], *(columns[key] for key in keys if key != "borrower_id")]
+
+
 async def load_frames(
     session: AsyncSession,
     borrower_ids: Sequence[str] | None = None,
@@ -201,8 +214,10 @@ async def load_frames(
 
     frames: dict[str, pd.DataFrame] = {}
     for name, columns in FRAME_COLUMNS.items():
-        statement: Select[Any] = select(*columns.values()).where(
-            columns["connection_id"].in_(scored)
+        statement: Select[Any] = (
+            select(*columns.values())
+            .where(columns["connection_id"].in_(scored))
+            .order_by(*_row_order(name, columns))
         )
         frames[name] = _frame((await session.execute(statement)).all(), columns)
     if as_of is not None:

@@ -29,6 +29,8 @@ An unknown component drops out (its weight goes to the others).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -95,6 +97,31 @@ def _mean_std(series: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, np.n
     return mean, std
 
 
+def _worst_seller_type(
+    connections: pd.DataFrame, conn_b: np.ndarray, points: Mapping[str, float], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per borrower, the fewest seller-type points among its connections of a known type and
+    that type (upper case; ties to the first in alphabetical order): NaN and "" when none.
+
+    Each distinct type is looked up once; the rows are only ever handled as codes.
+    """
+    codes, uniques = pd.factorize(connections["seller_type"].to_numpy(dtype=object))
+    kinds = np.array([str(u).upper() for u in uniques] + [""], dtype=object)  # -1: missing
+    kind_points = np.array([points.get(k, np.nan) for k in kinds], dtype=np.float64)
+    alphabetical = np.empty(len(kinds), dtype=np.int64)
+    alphabetical[sorted(range(len(kinds)), key=kinds.__getitem__)] = np.arange(len(kinds))
+    rows = np.flatnonzero(~np.isnan(kind_points[codes]))
+    kind = codes[rows]
+    b = conn_b[rows]
+    order = np.lexsort((alphabetical[kind], kind_points[kind], b))
+    first = order[np.r_[True, b[order][1:] != b[order][:-1]]] if order.size else order
+    lowest = np.full(n, np.nan)
+    lowest[b[first]] = kind_points[kind[first]]
+    worst_kind = np.full(n, "", dtype=object)
+    worst_kind[b[first]] = kinds[kind[first]]
+    return lowest, worst_kind
+
+
 def consistency_features(
     facts: Facts, connections: pd.DataFrame, window: ScoringWindow, params: Params, n: int
 ) -> dict[str, np.ndarray]:
@@ -142,18 +169,7 @@ def consistency_features(
         known, (window.end_ns - np.minimum(oldest, window.end_ns)) / NS_PER_DAY, np.nan
     )
 
-    kinds = connections["seller_type"].astype(object).where(connections["seller_type"].notna(), "")
-    type_points = np.array(
-        [c.seller_type_points.get(str(k).upper(), np.nan) for k in kinds], dtype=np.float64
-    )
-    typed = pd.DataFrame(
-        {"b": facts.conn_b, "points": type_points, "kind": kinds.astype(str).str.upper()}
-    ).dropna(subset=["points"])
-    worst = typed.sort_values(["b", "points", "kind"], kind="stable").groupby("b").head(1)
-    lowest = np.full(n, np.nan)
-    lowest[worst["b"].to_numpy()] = worst["points"].to_numpy()
-    worst_kind = np.full(n, "", dtype=object)
-    worst_kind[worst["b"].to_numpy()] = worst["kind"].to_numpy(dtype=object)
+    lowest, worst_kind = _worst_seller_type(connections, facts.conn_b, c.seller_type_points, n)
 
     return {
         "active_weeks": active_weeks,

@@ -43,6 +43,27 @@ class TestLoad:
         scored = score_frames(frames, pd.Timestamp.now(tz="UTC"))
         assert list(scored["status"]) == ["scored", "scored"]
 
+    async def test_rows_come_grouped_by_borrower_in_the_connections_order(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        async with running_service(database_url, tmp_path) as harness:
+            for persona in ("steady_us", "shopify_steady", "creator_affiliate"):
+                await connected(harness, persona)
+            async with transaction(harness.context.sessions) as session:
+                first = await load_frames(session)
+                again = await load_frames(session)
+        borrowers = list(dict.fromkeys(first.connections["borrower_id"]))
+        assert len(borrowers) == 3 and borrowers == sorted(borrowers)  # ids of one shape
+        for name in ("orders", "returns", "commissions", "settlements", "connections"):
+            frame = getattr(first, name)
+            # The same stored rows load in the same order (scores agree to the last bit) ...
+            pd.testing.assert_frame_equal(frame, getattr(again, name))
+            # ... one block per borrower, in the order the connections frame lists them.
+            blocks = list(dict.fromkeys(frame["borrower_id"]))
+            assert blocks == [b for b in borrowers if b in set(blocks)]
+            changes = (frame["borrower_id"] != frame["borrower_id"].shift()).sum()
+            assert changes == len(blocks)
+
     def test_the_default_database_is_cs_database_url(
         self, database_url: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -95,13 +95,16 @@ class TestScoreFramesInChunks:
     def test_any_cut_scores_like_one_piece(
         self, chunk_rows: int, workers: int, shuffle: int | None
     ) -> None:
+        # Against the same rows in the same order in one piece: a borrower's sums add its rows
+        # in row order, in one piece as in a chunk, so even the last bit of every float agrees.
         frames = FRAMES if shuffle is None else _shuffled(FRAMES, shuffle)
+        whole = WHOLE if shuffle is None else score_frames(frames, AS_OF, chunk_rows=ROWS)
         result = score_frames(frames, AS_OF, workers=workers, chunk_rows=chunk_rows)
-        pd.testing.assert_frame_equal(result, WHOLE)
+        pd.testing.assert_frame_equal(result, whole, check_exact=True)
 
     def test_python_string_storage_scores_like_one_piece(self) -> None:
         result = score_frames(_as_object(FRAMES), AS_OF, workers=2, chunk_rows=500)
-        pd.testing.assert_frame_equal(result, WHOLE)
+        pd.testing.assert_frame_equal(result, WHOLE, check_exact=True)
 
     def test_rows_of_unknown_connections_are_skipped_as_in_one_piece(self) -> None:
         stray = FRAMES.orders.iloc[::9].copy()
@@ -109,7 +112,11 @@ class TestScoreFramesInChunks:
         stray["order_id"] = [f"stray-{i}" for i in range(len(stray))]
         orders = pd.concat([FRAMES.orders, stray], ignore_index=True)
         frames = FRAMES.replace(orders=orders.sample(frac=1.0, random_state=3))
-        pd.testing.assert_frame_equal(score_frames(frames, AS_OF, chunk_rows=400), WHOLE)
+        pd.testing.assert_frame_equal(
+            score_frames(frames, AS_OF, chunk_rows=400),
+            score_frames(frames, AS_OF, chunk_rows=ROWS),
+            check_exact=True,
+        )
 
     def test_errors_in_several_chunks_are_all_reported(self) -> None:
         orders = FRAMES.orders.copy()
@@ -125,7 +132,7 @@ class TestScoreFramesInChunks:
 
     def test_a_borrower_heavier_than_a_chunk_is_scored_whole(self) -> None:
         result = score_frames(FRAMES, AS_OF, chunk_rows=1)
-        pd.testing.assert_frame_equal(result, WHOLE)
+        pd.testing.assert_frame_equal(result, WHOLE, check_exact=True)
 
     def test_non_positive_workers_is_refused(self) -> None:
         with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
