@@ -2,7 +2,10 @@
 
 Everything after this module works on integer borrower codes (0..B-1, borrowers sorted by id)
 and connection codes (0..C-1, in ``connections`` order), so per-borrower sums are
-``numpy.bincount`` calls and no step depends on the caller's row order.
+``numpy.bincount`` calls and no step depends on the caller's row order, except the last bit of
+a float sum, which follows the order its terms are added in (rows in their order): a value
+rounded to cents can then differ by one. Callers that need scores repeatable to the last bit
+pass the same rows in the same order (the service's loader orders them by borrower and key).
 
 As of a date (see the interface notes):
 
