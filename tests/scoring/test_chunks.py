@@ -58,9 +58,11 @@ class TestBorrowerChunks:
         assert chunks is not None
         starts = [int(chunk.orders.index[0]) for chunk in chunks if len(chunk.orders)]
         assert starts == sorted(starts)
-        for chunk in chunks:  # a slice keeps consecutive row labels
+        amounts = FRAMES.orders["total_amount"].to_numpy()
+        for chunk in chunks:  # a slice: consecutive row labels, the caller's memory
             labels = chunk.orders.index.to_numpy()
             assert (np.diff(labels) == 1).all()
+            assert np.shares_memory(chunk.orders["total_amount"].to_numpy(), amounts)
 
     def test_a_batch_that_fits_one_chunk_is_not_cut(self) -> None:
         assert borrower_chunks(FRAMES, ROWS) is None
