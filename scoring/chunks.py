@@ -16,7 +16,8 @@ fails validation there as it would in one piece. Rows whose connection is not in
 where scoring skips them as it would in one piece. Borrowers are taken in order of first
 appearance in ``connections``; a chunk closes once it holds ``chunk_rows`` rows. Where a frame's
 rows already come in that order (facts are stored and loaded grouped by connection), each chunk
-is a slice of it and nothing is copied; otherwise each chunk's rows are gathered, in order.
+is a slice of it and nothing is copied; otherwise each chunk's rows are gathered, in order, when
+that chunk is scored.
 
 What one chunk cannot check is kept whole: frames whose connection ids repeat are not cut (the
 whole batch's validation refuses them), and ``fx_rates`` goes whole to every chunk.
@@ -24,6 +25,8 @@ whole batch's validation refuses them), and ``fx_rates`` goes whole to every chu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -32,7 +35,7 @@ import pandas as pd
 from scoring.schemas import Frames
 from scoring.strings import arrow_runs
 
-__all__ = ["CHUNK_ROWS", "borrower_chunks"]
+__all__ = ["CHUNK_ROWS", "BorrowerChunks", "borrower_chunks"]
 
 #: Rows (of all per-borrower frames together) a chunk closes at. About a million rows keeps each
 #: array of a chunk within a few megabytes while the fixed cost of a call stays small beside it.
@@ -59,23 +62,57 @@ def _runs(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.arange(len(series)), np.asarray(codes, dtype=np.int64), uniques
 
 
-def _pieces(
-    frame: pd.DataFrame, starts: np.ndarray, chunk_of_run: np.ndarray, n_chunks: int
-) -> list[pd.DataFrame]:
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """Where each chunk's rows of one frame are: ``frame``'s rows ``bounds[k]`` to
+    ``bounds[k + 1]`` (of ``order`` when the rows must be gathered)."""
+
+    frame: pd.DataFrame
+    bounds: np.ndarray
+    order: np.ndarray | None
+
+    def piece(self, k: int) -> pd.DataFrame:
+        lo, hi = int(self.bounds[k]), int(self.bounds[k + 1])
+        if self.order is None:
+            return self.frame.iloc[lo:hi]
+        return self.frame.take(self.order[lo:hi])
+
+
+def _cut(frame: pd.DataFrame, starts: np.ndarray, chunk_of_run: np.ndarray, n_chunks: int) -> _Cut:
     """``frame`` cut into ``n_chunks`` pieces, run ``i`` (from row ``starts[i]`` to the next
     start) going to piece ``chunk_of_run[i]``; rows keep their order within a piece."""
     n = len(frame)
     if n == 0 or bool((chunk_of_run[1:] >= chunk_of_run[:-1]).all()):
         first = np.searchsorted(chunk_of_run, np.arange(n_chunks + 1), side="left")
-        bounds = np.append(starts, n)[first]
-        return [frame.iloc[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]
+        return _Cut(frame, np.append(starts, n)[first], None)
     chunk_of_row = np.repeat(chunk_of_run, np.diff(np.append(starts, n)))
     order = np.argsort(chunk_of_row, kind="stable")
     bounds = np.searchsorted(chunk_of_row[order], np.arange(n_chunks + 1), side="left")
-    return [frame.take(order[bounds[k] : bounds[k + 1]]) for k in range(n_chunks)]
+    return _Cut(frame, bounds, order)
 
 
-def borrower_chunks(frames: Frames, chunk_rows: int = CHUNK_ROWS) -> list[Frames] | None:
+class BorrowerChunks:
+    """The chunks of a batch, each built when it is asked for: a slice of the caller's frames
+    costs nothing, but gathered rows are a copy, and holding every chunk's copy at once would
+    double the batch's memory."""
+
+    def __init__(self, cuts: dict[str, _Cut], fx_rates: pd.DataFrame, count: int) -> None:
+        self._cuts, self._fx_rates, self._count = cuts, fx_rates, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, k: int) -> Frames:
+        if not 0 <= k < self._count:
+            raise IndexError(f"chunk {k} of {self._count}")
+        pieces = {name: cut.piece(k) for name, cut in self._cuts.items()}
+        return Frames(**pieces, fx_rates=self._fx_rates)
+
+    def __iter__(self) -> Iterator[Frames]:
+        return (self[k] for k in range(self._count))
+
+
+def borrower_chunks(frames: Frames, chunk_rows: int = CHUNK_ROWS) -> BorrowerChunks | None:
     """``frames`` cut into chunks of whole borrowers of about ``chunk_rows`` rows each (see the
     module doc), in order of the borrowers' first appearance in ``connections``.
 
@@ -134,12 +171,9 @@ def borrower_chunks(frames: Frames, chunk_rows: int = CHUNK_ROWS) -> list[Frames
         return None
     chunk_of_connection = chunk_of_borrower[owner]
 
-    pieces: dict[str, list[pd.DataFrame]] = {}
+    cuts: dict[str, _Cut] = {}
     for name, (starts, position) in runs.items():
         chunk_of_run = np.where(position >= 0, chunk_of_connection[position], 0)
-        pieces[name] = _pieces(members[name], starts, chunk_of_run, n_chunks)
-    pieces["connections"] = _pieces(conns, np.arange(n_conn), chunk_of_connection, n_chunks)
-    return [
-        Frames(**{name: parts[k] for name, parts in pieces.items()}, fx_rates=frames.fx_rates)
-        for k in range(n_chunks)
-    ]
+        cuts[name] = _cut(members[name], starts, chunk_of_run, n_chunks)
+    cuts["connections"] = _cut(conns, np.arange(n_conn), chunk_of_connection, n_chunks)
+    return BorrowerChunks(cuts, frames.fx_rates, n_chunks)

@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from scoring.chunks import CHUNK_ROWS, borrower_chunks
+from scoring.chunks import CHUNK_ROWS, BorrowerChunks, borrower_chunks
 from scoring.facts import collect_facts
 from scoring.features import blend, per_borrower
 from scoring.features.consistency import consistency_features
@@ -180,16 +180,20 @@ def score_frames(
 
 
 def _score_chunks(
-    frames: Frames, chunks: list[Frames], window: ScoringWindow, p: Params, workers: int
+    frames: Frames, chunks: BorrowerChunks, window: ScoringWindow, p: Params, workers: int
 ) -> pd.DataFrame:
     """The scores of ``chunks`` (cut from ``frames``) put together, sorted by borrower."""
+
+    def score(k: int) -> pd.DataFrame:
+        return _score(chunks[k], window, p)  # the chunk is built here, in its own thread
+
     try:
         if workers == 1:
-            parts = [_score(chunk, window, p) for chunk in chunks]
+            parts = [score(k) for k in range(len(chunks))]
         else:
             pool = ThreadPoolExecutor(min(workers, len(chunks)), "score-chunk")
             try:
-                parts = list(pool.map(lambda chunk: _score(chunk, window, p), chunks))
+                parts = list(pool.map(score, range(len(chunks))))
             finally:  # after a failure, chunks not yet started are not scored for nothing
                 pool.shutdown(cancel_futures=True)
     except ValueError:

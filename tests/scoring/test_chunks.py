@@ -64,6 +64,15 @@ class TestBorrowerChunks:
             assert (np.diff(labels) == 1).all()
             assert np.shares_memory(chunk.orders["total_amount"].to_numpy(), amounts)
 
+    def test_a_chunk_is_built_when_asked_for(self) -> None:
+        chunks = borrower_chunks(_shuffled(FRAMES, 2), 300)
+        assert chunks is not None
+        first, again = chunks[0], chunks[0]
+        assert first.orders is not again.orders  # gathered anew: nothing held between calls
+        pd.testing.assert_frame_equal(first.orders, again.orders)
+        with pytest.raises(IndexError):
+            chunks[len(chunks)]
+
     def test_a_batch_that_fits_one_chunk_is_not_cut(self) -> None:
         assert borrower_chunks(FRAMES, ROWS) is None
         halves = borrower_chunks(FRAMES, ROWS // 2)
