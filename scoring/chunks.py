@@ -15,7 +15,7 @@ fails validation there as it would in one piece. Rows whose connection is not in
 ``connections`` all go to the first chunk (together, so a duplicate among them is still seen),
 where scoring skips them as it would in one piece. Borrowers are taken in order of first
 appearance in ``connections``; a chunk closes once it holds ``chunk_rows`` rows. Where a frame's
-rows already come in that order (facts are stored and loaded grouped by connection), each chunk
+rows already come in that order (the service loads every frame ordered by borrower), each chunk
 is a slice of it and nothing is copied; otherwise each chunk's rows are gathered, in order, when
 that chunk is scored.
 
