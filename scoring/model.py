@@ -93,7 +93,12 @@ def _features(frames: Frames, window: ScoringWindow, p: Params) -> dict[str, np.
     f.update(consistency_features(facts, conns, window, p, n))
     f.update(
         reliability_features(
-            facts, health_signals(v.frames.shop_health, conns, facts.conn_b, window), p, n
+            facts,
+            health_signals(
+                v.frames.shop_health, v.connection_positions("shop_health"), facts.conn_b, window
+            ),
+            p,
+            n,
         )
     )
     f.update(growth_features(facts, window, p, n))

@@ -29,18 +29,16 @@ __all__ = ["health_signals", "reliability_features"]
 
 
 def health_signals(
-    health: pd.DataFrame, connections: pd.DataFrame, conn_b: np.ndarray, window: ScoringWindow
+    health: pd.DataFrame, conn: np.ndarray, conn_b: np.ndarray, window: ScoringWindow
 ) -> dict[str, np.ndarray]:
     """Per borrower: ``rating`` and ``on_time_rate`` (means), ``violations`` (sum); NaN = none.
 
-    ``conn_b`` is the borrower code of each row of ``connections``. Snapshots of unknown
-    connections or observed after as-of are ignored; ties in ``observed_at`` keep the last
-    row in (connection, observed_at, rating, violations, on-time) order, so row order never
-    matters.
+    ``conn`` is the row of ``connections`` each snapshot belongs to (-1: none), ``conn_b`` the
+    borrower code of each row of ``connections``. Snapshots of unknown connections or observed
+    after as-of are ignored; ties in ``observed_at`` keep the last row in (connection,
+    observed_at, rating, violations, on-time) order, so row order never matters.
     """
     n = int(conn_b.max()) + 1 if conn_b.size else 0
-    conn_index = pd.Index(connections["connection_id"].to_numpy(dtype=object), dtype=object)
-    conn = conn_index.get_indexer(health["connection_id"].to_numpy(dtype=object))
     keep = (conn >= 0) & (health["observed_at"].array.asi8 <= window.end_ns)
     seen = health.loc[keep, ["observed_at", "rating", "violations", "on_time_delivery_rate"]]
     seen = seen.assign(_conn=conn[keep])

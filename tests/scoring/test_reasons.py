@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandera.errors
 import pytest
 
 from scoring import DEFAULT_PARAMS, borrower_features, score_frames
 from scoring.reasons import CODES, pct, taxonomy, usd
-from scoring.schemas import REASON_SUB_SCORES
+from scoring.schemas import REASON_SUB_SCORES, ScoreFrame
 from tests.scoring.factories import (
     AS_OF,
     connection,
@@ -36,6 +37,25 @@ class TestTaxonomy:
         assert usd(820.4) == "$820"
         assert usd(-1250.0) == "-$1,250"
         assert pct(0.124) == "12.4%"
+
+
+class TestReasonsContract:
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            "REVENUE_LOW",
+            [{"code": "REVENUE_LOW"}],
+            [{"code": "X", "sub_score": "luck", "points_lost": 1.0, "message": "m"}],
+            [{"code": "X", "sub_score": "revenue", "points_lost": 1, "message": "m"}],
+            [{"code": "X", "sub_score": "revenue", "points_lost": 1.0, "message": "m"}] * 9,
+        ],
+    )
+    def test_the_score_frame_refuses_reasons_of_another_shape(self, bad: object) -> None:
+        frames = make_frames([connection("b1"), connection("b2")], [order("b1", "o1", 3, 40.0)])
+        scores = score_frames(frames, AS_OF)
+        scores.at[1, "reasons"] = bad
+        with pytest.raises(pandera.errors.SchemaError, match="reasons must be a list"):
+            ScoreFrame.validate(scores)
 
 
 class TestRanking:
